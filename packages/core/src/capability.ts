@@ -1,0 +1,67 @@
+// The CapabilityStatement, generated from what this server instance really supports: the loaded
+// definitions, the parameters the indexer can evaluate, and the adapter's declared capabilities.
+import type { FhirEngine } from './engine.js';
+import type { Resource } from './types.js';
+
+const BASE_PARAMS: Record<string, string> = { _id: 'token', _lastUpdated: 'date' };
+
+export function buildCapabilityStatement(engine: FhirEngine): Resource {
+  const { defs, adapter, indexer, options } = engine;
+  const caps = adapter.capabilities;
+  const typeInteractions = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map((code) => ({ code }));
+  // Which Source:param pairs can point at each type (for searchRevInclude).
+  const revIncludes = new Map<string, string[]>();
+  for (const source of defs.resourceTypes) {
+    const indexed = indexer.indexedParams(source);
+    for (const p of defs.searchParams(source)) {
+      if (p.type !== 'reference' || !indexed.has(p.code)) continue;
+      for (const target of p.target ?? []) {
+        if (!revIncludes.has(target)) revIncludes.set(target, []);
+        revIncludes.get(target)!.push(`${source}:${p.code}`);
+      }
+    }
+  }
+  const resource = [...defs.resourceTypes].map((type) => {
+    const indexed = indexer.indexedParams(type);
+    const searchParam = defs.searchParams(type)
+      .filter((p) => indexed.has(p.code))
+      .map((p) => ({ name: p.code, definition: p.url, type: p.type }));
+    const refs = defs.searchParams(type).filter((p) => p.type === 'reference' && indexed.has(p.code));
+    return {
+      type,
+      profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+      interaction: typeInteractions,
+      versioning: 'versioned-update',
+      readHistory: true,
+      updateCreate: options.allowCreateOnUpdate,
+      conditionalCreate: true,
+      conditionalRead: 'full-support',
+      conditionalUpdate: true,
+      conditionalDelete: 'multiple',
+      referencePolicy: ['literal', 'logical'],
+      searchInclude: ['*', ...refs.map((p) => `${type}:${p.code}`)],
+      searchRevInclude: revIncludes.get(type) ?? [],
+      searchParam,
+    };
+  });
+  const system = [{ code: 'history-system' }, { code: 'search-system' }, { code: 'batch' }];
+  if (caps.transactions) system.push({ code: 'transaction' });
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    publisher: 'Hestia',
+    kind: 'instance',
+    software: { name: options.software.name, version: options.software.version },
+    implementation: { description: `Hestia FHIR server (${adapter.name} persistence)` },
+    fhirVersion: defs.fhirVersion,
+    format: ['json', 'xml'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
+    rest: [{
+      mode: 'server',
+      resource,
+      interaction: system,
+      searchParam: Object.entries(BASE_PARAMS).map(([name, type]) => ({ name, type })),
+    }],
+  };
+}

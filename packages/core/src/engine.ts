@@ -1,0 +1,563 @@
+// The FHIR REST interactions as plain functions over the persistence port
+// (https://hl7.org/fhir/R4/http.html). No HTTP, no SQL: a FhirRequest in, a FhirResponse out.
+import { randomUUID } from 'node:crypto';
+import { definitions, type FhirDefinitions, type FhirVersionName } from './definitions.js';
+import { badRequest, conflict, FhirError, gone, methodNotAllowed, notFound, notSupported, outcome, preconditionFailed, toFhirError } from './errors.js';
+import type { PersistenceAdapter, PersistenceSession, StoredVersion, WriteOp } from './persistence.js';
+import { Indexer } from './search/indexer.js';
+import { SearchParser } from './search/parse.js';
+import type { SearchExpr, SearchQuery } from './search/expression.js';
+import { CursorCodec } from './paging.js';
+import { classify, type FhirRequest, type FhirResponse, type Route } from './router.js';
+import type { Bundle, BundleEntry, Resource } from './types.js';
+import { etag, httpDate, nextTimestamp, parseETag } from './versioning.js';
+import { validateResource } from './validation.js';
+import { shapeResource } from './shape.js';
+import { makeBundle } from './bundle.js';
+import { applyFhirPathPatch, applyJsonPatch } from './patch.js';
+import { buildCapabilityStatement } from './capability.js';
+
+export interface EngineOptions {
+  adapter: PersistenceAdapter;
+  fhirVersion?: FhirVersionName;
+  /** PUT to a new id creates the resource (update-as-create). */
+  allowCreateOnUpdate?: boolean;
+  /** Most resources one conditional delete may remove; more matches give 412. */
+  conditionalDeleteMax?: number;
+  defaultCount?: number;
+  maxCount?: number;
+  /** Most resources _include/_revinclude may add to one page. */
+  maxIncludes?: number;
+  /** Secret that signs continuation tokens (random per process when unset). */
+  pagingSecret?: string;
+  software?: { name: string; version: string };
+}
+
+/** Called before an interaction runs (also for each entry of a batch or transaction); throws to refuse. */
+export type Authorizer = (route: Route) => void;
+
+interface Ctx { session?: PersistenceSession; authorize?: Authorizer }
+
+const MAX_INCLUDE_DEPTH = 3;
+
+export class FhirEngine {
+  readonly defs: FhirDefinitions;
+  readonly indexer: Indexer;
+  readonly parser: SearchParser;
+  readonly adapter: PersistenceAdapter;
+  readonly options: Required<Omit<EngineOptions, 'adapter' | 'pagingSecret' | 'fhirVersion'>>;
+  private readonly cursors: CursorCodec;
+  private capability?: Resource;
+
+  constructor(opts: EngineOptions) {
+    this.adapter = opts.adapter;
+    this.defs = definitions(opts.fhirVersion ?? 'r4');
+    this.indexer = new Indexer(this.defs);
+    this.options = {
+      allowCreateOnUpdate: opts.allowCreateOnUpdate ?? true,
+      conditionalDeleteMax: opts.conditionalDeleteMax ?? 10,
+      defaultCount: opts.defaultCount ?? 20,
+      maxCount: opts.maxCount ?? 1000,
+      maxIncludes: opts.maxIncludes ?? 1000,
+      software: opts.software ?? { name: 'Hestia', version: '0.1.0' },
+    };
+    this.parser = new SearchParser(this.defs, { defaultCount: this.options.defaultCount, maxCount: this.options.maxCount }, (t) => this.indexer.indexedParams(t));
+    this.cursors = new CursorCodec(opts.pagingSecret);
+  }
+
+  /** Handles one request end to end; every failure comes back as an OperationOutcome response. */
+  async handle(req: FhirRequest, authorize?: Authorizer): Promise<FhirResponse> {
+    try {
+      const route = classify(this.defs, req);
+      authorize?.(route);
+      return await this.dispatch(route, req, { authorize });
+    } catch (e) {
+      return errorResponse(toFhirError(e));
+    }
+  }
+
+  route(req: FhirRequest): Route {
+    return classify(this.defs, req);
+  }
+
+  /** Runs a classified request; `ctx.session` runs it inside an enclosing transaction. */
+  async dispatch(route: Route, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    const t = route.resourceType!;
+    const q = req.query;
+    switch (route.interaction) {
+      case 'capabilities': return { status: 200, headers: {}, body: this.capabilities() };
+      case 'read': return this.read(t, route.id!, req, ctx);
+      case 'vread': return this.vread(t, route.id!, Number(route.versionId), req, ctx);
+      case 'create': return this.create(t, req, ctx);
+      case 'update': return this.update(t, route.id!, req, ctx);
+      case 'patch': return this.patch(t, route.id!, req, ctx);
+      case 'delete': return this.delete(t, route.id!, req, ctx);
+      case 'hard-delete': return this.hardDelete(t, route.id!, ctx);
+      case 'conditional-update': return this.conditionalUpdate(t, req, ctx);
+      case 'conditional-patch': return this.conditionalPatch(t, req, ctx);
+      case 'conditional-delete': return this.conditionalDelete(t, req, ctx);
+      case 'search-type': return this.search([t], params(req), req, ctx);
+      case 'search-system': return this.search([], params(req), req, ctx);
+      case 'search-compartment': return this.compartmentSearch(t, route.id!, route.compartmentType!, req, ctx);
+      case 'history-instance': return this.history({ resourceType: t, id: route.id }, q, req, ctx);
+      case 'history-type': return this.history({ resourceType: t }, q, req, ctx);
+      case 'history-system': return this.history({}, q, req, ctx);
+      case 'batch':
+      case 'transaction':
+        throw notSupported('Batch and transaction bundles are not supported yet.');
+      case 'operation':
+        throw notFound(`Unknown operation '$${route.operation}'.`);
+    }
+  }
+
+  capabilities(): Resource {
+    return (this.capability ??= buildCapabilityStatement(this));
+  }
+
+  /** Runs fn in the caller's transaction, or in a new one. */
+  private tx<T>(ctx: Ctx, fn: (s: PersistenceSession) => Promise<T>): Promise<T> {
+    return ctx.session ? fn(ctx.session) : this.adapter.transaction(fn);
+  }
+
+  private session(ctx: Ctx): PersistenceSession {
+    return ctx.session ?? this.adapter;
+  }
+
+  // ---- read ----------------------------------------------------------------------------------
+
+  async read(type: string, id: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    const cur = await this.session(ctx).read(type, id);
+    if (!cur) throw notFound(`${type}/${id} is not known.`);
+    if (cur.deleted) return deletedResponse(cur);
+    const inm = req.headers['if-none-match'];
+    if (inm && safeETag(inm) === cur.versionId) return { status: 304, headers: versionHeaders(cur) };
+    const ims = req.headers['if-modified-since'];
+    if (ims && !Number.isNaN(Date.parse(ims)) && Date.parse(cur.lastUpdated) <= Date.parse(ims) + 999) {
+      return { status: 304, headers: versionHeaders(cur) };
+    }
+    const { summary, elements } = shapingParams(req);
+    return { status: 200, headers: versionHeaders(cur), body: shapeResource(this.defs, cur.resource!, summary, elements) };
+  }
+
+  async vread(type: string, id: string, versionId: number, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    const v = await this.session(ctx).vread(type, id, versionId);
+    if (!v) {
+      const cur = await this.session(ctx).read(type, id);
+      throw notFound(cur ? `Version ${versionId} of ${type}/${id} does not exist.` : `${type}/${id} is not known.`);
+    }
+    if (v.deleted) return deletedResponse(v);
+    const { summary, elements } = shapingParams(req);
+    return { status: 200, headers: versionHeaders(v), body: shapeResource(this.defs, v.resource!, summary, elements) };
+  }
+
+  // ---- writes --------------------------------------------------------------------------------
+
+  /** Checks a resource body against the URL's type (and id) and the definitions. */
+  private checkBody(type: string, body: unknown, id?: string): Resource {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a FHIR resource.', 'structure');
+    const r = body as Resource;
+    if (r.resourceType !== type) throw badRequest(`The body is a ${String(r.resourceType)}, but the URL is for ${type}.`);
+    if (id !== undefined) {
+      if (r.id === undefined) throw badRequest(`The body has no id; it must be '${id}'.`);
+      if (r.id !== id) throw badRequest(`The body's id '${String(r.id)}' does not match the URL's id '${id}'.`);
+    }
+    const issues = validateResource(this.defs, r);
+    if (issues.length) {
+      const e = new FhirError(400, issues[0].code, issues[0].diagnostics ?? 'Invalid resource.');
+      e.outcome.issue = issues;
+      throw e;
+    }
+    return r;
+  }
+
+  /** Stamps server-owned fields: id, meta.versionId, meta.lastUpdated (keeping the client's tags, profiles, security). */
+  private stamp(r: Resource, id: string, versionId: number, lastUpdated: string): Resource {
+    const meta = { ...(r.meta ?? {}), versionId: String(versionId), lastUpdated };
+    const { resourceType, id: _old, meta: _m, ...rest } = r;
+    return { resourceType, id, meta, ...rest };
+  }
+
+  private writeOp(op: WriteOp['op'], r: Resource | undefined, type: string, id: string, versionId: number, lastUpdated: string, expectedVersion?: number): WriteOp {
+    return { op, resourceType: type, id, resource: r, versionId, lastUpdated, index: r ? this.indexer.extract(r) : [], expectedVersion };
+  }
+
+  async create(type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    const body = this.checkBody(type, req.body);
+    const ifNoneExist = req.headers['if-none-exist'];
+    if (ifNoneExist) {
+      const criteria = conditionParams(ifNoneExist);
+      return this.tx(ctx, async (s) => {
+        await s.lock(`create:${type}?${ifNoneExist}`);
+        const matches = await this.match(s, type, criteria, 2);
+        if (matches.length > 1) throw preconditionFailed(`If-None-Exist '${ifNoneExist}' matches more than one ${type}.`);
+        if (matches.length === 1) return this.writeResponse(req, matches[0], 200);
+        return this.doCreate(s, type, body, randomUUID(), req);
+      });
+    }
+    return this.tx(ctx, (s) => this.doCreate(s, type, body, randomUUID(), req));
+  }
+
+  private async doCreate(s: PersistenceSession, type: string, body: Resource, id: string, req: FhirRequest): Promise<FhirResponse> {
+    const now = nextTimestamp();
+    const r = this.stamp(body, id, 1, now);
+    await s.write([this.writeOp('create', r, type, id, 1, now)]);
+    return this.writeResponse(req, { resourceType: type, id, versionId: 1, lastUpdated: now, deleted: false, resource: r }, 201);
+  }
+
+  async update(type: string, id: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    const body = this.checkBody(type, req.body, id);
+    const ifMatch = req.headers['if-match'];
+    const expected = ifMatch ? parseETag(ifMatch) : undefined;
+    return this.tx(ctx, async (s) => {
+      const cur = await s.read(type, id, { forUpdate: true });
+      return this.doUpdate(s, type, id, body, cur, expected, req);
+    });
+  }
+
+  private async doUpdate(s: PersistenceSession, type: string, id: string, body: Resource, cur: StoredVersion | undefined,
+    expected: number | undefined, req: FhirRequest): Promise<FhirResponse> {
+    if (expected !== undefined && (!cur || cur.deleted || cur.versionId !== expected)) {
+      throw preconditionFailed(cur ? `Version conflict: ${type}/${id} is at version ${cur.versionId}${cur.deleted ? ' (deleted)' : ''}, not ${expected}.` : `${type}/${id} does not exist (If-Match ${expected}).`);
+    }
+    if (!cur && !this.options.allowCreateOnUpdate) throw methodNotAllowed(`${type}/${id} does not exist and this server does not create resources on update.`);
+    const versionId = (cur?.versionId ?? 0) + 1;
+    const now = nextTimestamp();
+    const r = this.stamp(body, id, versionId, now);
+    await s.write([this.writeOp(cur ? 'update' : 'create', r, type, id, versionId, now, cur?.versionId)]);
+    const created = !cur || cur.deleted;
+    return this.writeResponse(req, { resourceType: type, id, versionId, lastUpdated: now, deleted: false, resource: r }, created ? 201 : 200);
+  }
+
+  async conditionalUpdate(type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    if (!req.query.length) throw badRequest('Conditional update needs search criteria in the URL.');
+    const body = this.checkBody(type, req.body);
+    const ifMatch = req.headers['if-match'];
+    const expected = ifMatch ? parseETag(ifMatch) : undefined;
+    return this.tx(ctx, async (s) => {
+      await s.lock(`update:${type}?${JSON.stringify(req.query)}`);
+      const matches = await this.match(s, type, req.query, 2);
+      if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}.`);
+      if (matches.length === 0) {
+        const id = body.id ?? randomUUID();
+        const existing = body.id ? await s.read(type, body.id, { forUpdate: true }) : undefined;
+        if (existing && !existing.deleted) throw conflict(`${type}/${body.id} exists but does not match the criteria.`);
+        return this.doUpdate(s, type, id, body, existing, expected, req);
+      }
+      const id = matches[0].id;
+      if (body.id !== undefined && body.id !== id) throw badRequest(`The body's id '${body.id}' does not match the resource found (${type}/${id}).`);
+      const cur = await s.read(type, id, { forUpdate: true });
+      return this.doUpdate(s, type, id, { ...body, id }, cur, expected, req);
+    });
+  }
+
+  async patch(type: string, id: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    const ifMatch = req.headers['if-match'];
+    const expected = ifMatch ? parseETag(ifMatch) : undefined;
+    return this.tx(ctx, async (s) => {
+      const cur = await s.read(type, id, { forUpdate: true });
+      if (!cur) throw notFound(`${type}/${id} is not known.`);
+      if (cur.deleted) throw gone(`${type}/${id} has been deleted.`);
+      return this.doPatch(s, cur, expected, req);
+    });
+  }
+
+  private async doPatch(s: PersistenceSession, cur: StoredVersion, expected: number | undefined, req: FhirRequest): Promise<FhirResponse> {
+    const { resourceType: type, id } = cur;
+    if (expected !== undefined && cur.versionId !== expected) throw preconditionFailed(`Version conflict: ${type}/${id} is at version ${cur.versionId}, not ${expected}.`);
+    const ct = (req.headers['content-type'] ?? '').toLowerCase();
+    let patched: Resource;
+    if (ct.includes('json-patch')) patched = applyJsonPatch(cur.resource!, req.body);
+    else if ((req.body as Resource | undefined)?.resourceType === 'Parameters') patched = applyFhirPathPatch(this.defs, cur.resource!, req.body as Resource);
+    else throw new FhirError(415, 'not-supported', 'PATCH takes application/json-patch+json or a FHIRPath Patch Parameters resource.');
+    if (patched.resourceType !== type || patched.id !== id) throw new FhirError(422, 'processing', 'A patch may not change resourceType or id.');
+    const body = this.checkBody(type, patched, id);
+    return this.doUpdate(s, type, id, body, cur, undefined, req);
+  }
+
+  async conditionalPatch(type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    if (!req.query.length) throw badRequest('Conditional patch needs search criteria in the URL.');
+    const ifMatch = req.headers['if-match'];
+    const expected = ifMatch ? parseETag(ifMatch) : undefined;
+    return this.tx(ctx, async (s) => {
+      const matches = await this.match(s, type, req.query, 2);
+      if (matches.length === 0) throw notFound(`No ${type} matches the criteria.`);
+      if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}.`);
+      const cur = await s.read(type, matches[0].id, { forUpdate: true });
+      if (!cur || cur.deleted) throw notFound(`No ${type} matches the criteria.`);
+      return this.doPatch(s, cur, expected, req);
+    });
+  }
+
+  async delete(type: string, id: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    const ifMatch = req.headers['if-match'];
+    const expected = ifMatch ? parseETag(ifMatch) : undefined;
+    return this.tx(ctx, async (s) => {
+      const cur = await s.read(type, id, { forUpdate: true });
+      if (expected !== undefined && (!cur || cur.deleted || cur.versionId !== expected)) {
+        throw preconditionFailed(`Version conflict: ${type}/${id} is not at version ${expected}.`);
+      }
+      if (!cur || cur.deleted) return { status: 204, headers: {} };
+      return this.doDelete(s, cur);
+    });
+  }
+
+  private async doDelete(s: PersistenceSession, cur: StoredVersion): Promise<FhirResponse> {
+    const versionId = cur.versionId + 1;
+    const now = nextTimestamp();
+    await s.write([this.writeOp('delete', undefined, cur.resourceType, cur.id, versionId, now, cur.versionId)]);
+    return { status: 204, headers: { ETag: etag(versionId), 'Last-Modified': httpDate(now) } };
+  }
+
+  async hardDelete(type: string, id: string, ctx: Ctx = {}): Promise<FhirResponse> {
+    return this.tx(ctx, async (s) => {
+      await s.hardDelete(type, id);
+      return { status: 204, headers: {} };
+    });
+  }
+
+  async conditionalDelete(type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    const criteria = req.query.filter(([k]) => k !== '_hardDelete');
+    if (!criteria.length) throw badRequest('Conditional delete needs search criteria in the URL.');
+    const max = this.options.conditionalDeleteMax;
+    return this.tx(ctx, async (s) => {
+      const matches = await this.match(s, type, criteria, max + 1);
+      if (matches.length > max) throw preconditionFailed(`The criteria match more than ${max} ${type} resources; narrow them.`);
+      for (const m of matches) {
+        const cur = await s.read(type, m.id, { forUpdate: true });
+        if (cur && !cur.deleted) await this.doDelete(s, cur);
+      }
+      return { status: 204, headers: {} };
+    });
+  }
+
+  /** Resources of `type` matching search criteria (for conditional interactions), at most `limit`. */
+  private async match(s: PersistenceSession, type: string, criteria: [string, string][], limit: number): Promise<StoredVersion[]> {
+    const control = criteria.filter(([k]) => ['_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_format'].includes(k));
+    if (control.length) throw badRequest(`Conditional criteria may not use ${control.map(([k]) => k).join(', ')}.`);
+    const { query } = this.parser.parse([type], criteria, { strict: true });
+    if (!query.where) throw badRequest('Conditional criteria must contain at least one search parameter.');
+    query.count = limit;
+    const page = await s.search(query);
+    return page.rows.map((r) => r.version);
+  }
+
+  private writeResponse(req: FhirRequest, v: StoredVersion, status: number): FhirResponse {
+    const headers = { ...versionHeaders(v), Location: `${req.baseUrl}/${v.resourceType}/${v.id}/_history/${v.versionId}` };
+    const prefer = preferReturn(req);
+    if (prefer === 'minimal') return { status, headers };
+    if (prefer === 'OperationOutcome') return { status, headers, body: outcome('information', 'informational', `${v.resourceType}/${v.id} version ${v.versionId} saved.`) };
+    return { status, headers, body: v.resource };
+  }
+
+  // ---- search --------------------------------------------------------------------------------
+
+  async search(types: string[], query: [string, string][], req: FhirRequest, ctx: Ctx = {}, extra?: SearchExpr, selfPath?: string): Promise<FhirResponse> {
+    const strict = /handling\s*=\s*strict/i.test(req.headers.prefer ?? '');
+    const parsed = this.parser.parse(types, query, { strict });
+    const q = parsed.query;
+    if (extra) q.where = q.where ? { kind: 'and', exprs: [extra, q.where] } : extra;
+    const summaryCount = q.summary === 'count';
+    const qhash = CursorCodec.queryHash([q.types, q.where, q.sort, q.count]);
+    let offset = 0;
+    if (parsed.continuation) {
+      const c = this.cursors.decode(parsed.continuation, qhash);
+      if (c.d === 'b') q.before = c.k;
+      else q.after = c.k;
+      offset = c.o;
+    }
+    const page = await this.session(ctx).search(summaryCount ? { ...q, count: 0, total: 'accurate' } : q);
+    const base = req.baseUrl;
+    const entries: BundleEntry[] = page.rows.map((row) => ({
+      fullUrl: `${base}/${row.version.resourceType}/${row.version.id}`,
+      resource: shapeResource(this.defs, row.version.resource!, q.summary, q.elements),
+      search: { mode: 'match' },
+    }));
+    if (!summaryCount && (q.include.length || q.revinclude.length)) entries.push(...(await this.includes(this.session(ctx), page.rows.map((r) => r.version), q, base)));
+    if (parsed.ignored.length) {
+      entries.push({ resource: outcome('warning', 'not-supported', `Unknown search parameters were ignored: ${parsed.ignored.join(', ')}.`), search: { mode: 'outcome' } });
+    }
+
+    const used = query.filter(([k]) => k !== '_ct' && !parsed.ignored.includes(k));
+    const path = selfPath ?? (types.length === 1 ? types[0] : '');
+    const link = (extraParams: [string, string][]) => `${base}/${path}${qs([...used, ...extraParams])}`;
+    const links: { relation: string; url: string }[] = [{ relation: 'self', url: link(parsed.continuation ? [['_ct', parsed.continuation]] : []) }];
+    const first = page.rows[0], last = page.rows[page.rows.length - 1];
+    const goingBack = !!q.before;
+    const hasNext = goingBack ? true : page.hasMore;
+    if (!summaryCount && (offset > 0 || goingBack)) links.push({ relation: 'first', url: link([]) });
+    if (!summaryCount && offset > 0 && first) {
+      links.push({ relation: 'previous', url: link([['_ct', this.cursors.encode({ q: qhash, k: first.key, o: Math.max(0, offset - q.count), d: 'b' })]]) });
+    }
+    if (!summaryCount && hasNext && last) links.push({ relation: 'next', url: link([['_ct', this.cursors.encode({ q: qhash, k: last.key, o: offset + page.rows.length })]]) });
+
+    let total = page.total;
+    if (total === undefined && !summaryCount && !hasNext && offset === 0) total = page.rows.length;
+    const bundle = makeBundle('searchset', summaryCount ? [] : entries, { link: links, ...(total !== undefined ? { total } : {}) });
+    return { status: 200, headers: {}, body: bundle };
+  }
+
+  private async includes(s: PersistenceSession, matched: StoredVersion[], q: SearchQuery, base: string): Promise<BundleEntry[]> {
+    const seen = new Set(matched.map((v) => `${v.resourceType}/${v.id}`));
+    const out: StoredVersion[] = [];
+    let frontier = matched;
+    for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length && out.length < this.options.maxIncludes; depth++) {
+      const found: StoredVersion[] = [];
+      const specs = depth === 0 ? { inc: q.include, rev: q.revinclude } : { inc: q.include.filter((i) => i.iterate), rev: q.revinclude.filter((i) => i.iterate) };
+      const refs: { resourceType: string; id: string }[] = [];
+      for (const spec of specs.inc) {
+        for (const v of frontier) {
+          if (!v.resource || (spec.sourceType !== '*' && spec.sourceType !== v.resourceType)) continue;
+          const codes = spec.param === '*' ? this.defs.searchParams(v.resourceType).filter((p) => p.type === 'reference').map((p) => p.code) : [spec.param];
+          for (const code of codes) {
+            for (const val of this.indexer.valuesOf(v.resource, code)) {
+              if (val.type !== 'reference' || !val.targetType || !val.targetId) continue;
+              if (spec.targetType && spec.targetType !== val.targetType) continue;
+              refs.push({ resourceType: val.targetType, id: val.targetId });
+            }
+          }
+        }
+      }
+      const fresh = refs.filter((r) => !seen.has(`${r.resourceType}/${r.id}`));
+      if (fresh.length) found.push(...(await s.readMany(dedupeRefs(fresh))).filter((v) => !v.deleted));
+      for (const spec of specs.rev) {
+        if (spec.sourceType === '*' || spec.param === '*') throw badRequest('_revinclude needs an explicit Type:parameter.');
+        const targets = frontier.filter((v) => !spec.targetType || spec.targetType === v.resourceType);
+        if (!targets.length) continue;
+        const where: SearchExpr = { kind: 'or', exprs: targets.map((v) => ({ kind: 'value', param: { code: spec.param, type: 'reference' }, predicate: { type: 'reference', targetType: v.resourceType, targetId: v.id } })) };
+        const page = await s.search({ types: [spec.sourceType], where, sort: [], count: this.options.maxIncludes, total: 'none', include: [], revinclude: [] });
+        found.push(...page.rows.map((r) => r.version));
+      }
+      frontier = [];
+      for (const v of found) {
+        const k = `${v.resourceType}/${v.id}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push(v);
+        frontier.push(v);
+      }
+    }
+    return out.slice(0, this.options.maxIncludes).map((v) => ({
+      fullUrl: `${base}/${v.resourceType}/${v.id}`,
+      resource: shapeResource(this.defs, v.resource!, q.summary, q.elements),
+      search: { mode: 'include' },
+    }));
+  }
+
+  async compartmentSearch(compartment: string, id: string, type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    const types = type === '*' ? Object.keys(this.defs.compartments[compartment] ?? {}) : [type];
+    const exprs: SearchExpr[] = [];
+    for (const t of types) {
+      const codes = this.defs.compartmentParams(compartment, t);
+      for (const code of codes) {
+        if (code === '{def}') continue;
+        exprs.push({ kind: 'value', param: { code, type: 'reference' }, predicate: { type: 'reference', targetType: compartment, targetId: id } });
+      }
+    }
+    if (!exprs.length && !(type === compartment)) throw badRequest(`${type} is not in the ${compartment} compartment.`);
+    const extra: SearchExpr = type === compartment ? { kind: 'id', ids: [id] } : { kind: 'or', exprs };
+    return this.search(types, params(req), req, ctx, extra, `${compartment}/${id}/${type}`);
+  }
+
+  // ---- history -------------------------------------------------------------------------------
+
+  async history(scope: { resourceType?: string; id?: string }, query: [string, string][], req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
+    let count = this.options.defaultCount, since: string | undefined, at: string | undefined, token: string | undefined;
+    for (const [k, v] of query) {
+      if (k === '_count') {
+        if (!/^\d+$/.test(v)) throw badRequest(`_count must be a non-negative integer, got '${v}'.`);
+        count = Math.min(Number(v), this.options.maxCount);
+      } else if (k === '_since' || k === '_at') {
+        if (Number.isNaN(Date.parse(v)) || !/^\d{4}/.test(v)) throw badRequest(`${k} must be an instant, got '${v}'.`);
+        if (k === '_since') since = new Date(v).toISOString(); else at = new Date(v).toISOString();
+      } else if (k === '_ct') token = v;
+    }
+    const s = this.session(ctx);
+    if (scope.id) {
+      const cur = await s.read(scope.resourceType!, scope.id);
+      if (!cur) throw notFound(`${scope.resourceType}/${scope.id} is not known.`);
+    }
+    const qhash = CursorCodec.queryHash(['history', scope, since, at, count]);
+    const cursor = token ? this.cursors.decode(token, qhash) : undefined;
+    const page = await s.history({ ...scope, since, at, count, after: cursor?.k });
+    const base = req.baseUrl;
+    const entries: BundleEntry[] = page.rows.map(({ version: v }) => {
+      const url = `${v.resourceType}/${v.id}`;
+      const method = v.deleted ? 'DELETE' : v.versionId === 1 ? 'POST' : 'PUT';
+      return {
+        fullUrl: `${base}/${url}`,
+        ...(v.resource ? { resource: v.resource } : {}),
+        request: { method, url: method === 'POST' ? v.resourceType : url },
+        response: { status: v.deleted ? '204 No Content' : v.versionId === 1 ? '201 Created' : '200 OK', etag: etag(v.versionId), lastModified: v.lastUpdated },
+      };
+    });
+    const path = [scope.resourceType, scope.id, '_history'].filter(Boolean).join('/');
+    const used = query.filter(([k]) => k !== '_ct');
+    const links = [{ relation: 'self', url: `${base}/${path}${qs(query)}` }];
+    const last = page.rows[page.rows.length - 1];
+    if (page.hasMore && last) links.push({ relation: 'next', url: `${base}/${path}${qs([...used, ['_ct', this.cursors.encode({ q: qhash, k: last.key, o: (cursor?.o ?? 0) + page.rows.length })]])}` });
+    const bundle: Bundle = makeBundle('history', entries, { link: links, ...(page.total !== undefined ? { total: page.total } : {}) });
+    return { status: 200, headers: {}, body: bundle };
+  }
+}
+
+// ---- helpers -----------------------------------------------------------------------------------
+
+export function errorResponse(e: FhirError): FhirResponse {
+  return { status: e.status, headers: {}, body: e.outcome };
+}
+
+function versionHeaders(v: StoredVersion): Record<string, string> {
+  return { ETag: etag(v.versionId), 'Last-Modified': httpDate(v.lastUpdated) };
+}
+
+function deletedResponse(v: StoredVersion): FhirResponse {
+  const e = gone(`${v.resourceType}/${v.id} was deleted.`);
+  return { status: 410, headers: versionHeaders(v), body: e.outcome };
+}
+
+function safeETag(h: string): number | undefined {
+  try {
+    return parseETag(h);
+  } catch {
+    return undefined;
+  }
+}
+
+function preferReturn(req: FhirRequest): 'minimal' | 'representation' | 'OperationOutcome' {
+  const m = /return\s*=\s*(minimal|representation|OperationOutcome)/i.exec(req.headers.prefer ?? '');
+  if (!m) return 'representation';
+  const v = m[1].toLowerCase();
+  return v === 'minimal' ? 'minimal' : v === 'operationoutcome' ? 'OperationOutcome' : 'representation';
+}
+
+function shapingParams(req: FhirRequest) {
+  const summary = req.query.find(([k]) => k === '_summary')?.[1] as SearchQuery['summary'];
+  if (summary && !['true', 'text', 'data', 'count', 'false'].includes(summary)) throw badRequest(`Invalid _summary '${summary}'.`);
+  const el = req.query.filter(([k]) => k === '_elements').flatMap(([, v]) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return { summary, elements: el.length ? el : undefined };
+}
+
+/** Search parameters of a request: the query string, plus a form body for POST _search. */
+function params(req: FhirRequest): [string, string][] {
+  const out = [...req.query];
+  if (req.method.toUpperCase() === 'POST' && typeof req.body === 'string') out.push(...new URLSearchParams(req.body));
+  else if (req.method.toUpperCase() === 'POST' && req.body && typeof req.body === 'object' && !('resourceType' in (req.body as object))) {
+    for (const [k, v] of Object.entries(req.body as Record<string, unknown>)) for (const x of [v].flat()) out.push([k, String(x)]);
+  }
+  return out.filter(([k]) => k !== '_format' && k !== '_pretty');
+}
+
+function conditionParams(criteria: string): [string, string][] {
+  const q = criteria.includes('?') ? criteria.slice(criteria.indexOf('?') + 1) : criteria;
+  return [...new URLSearchParams(q)];
+}
+
+function qs(p: [string, string][]): string {
+  if (!p.length) return '';
+  return '?' + p.map(([k, v]) => `${encodeURIComponent(k).replace(/%3A/gi, ':')}=${encodeURIComponent(v).replace(/%7C/gi, '|').replace(/%2C/gi, ',')}`).join('&');
+}
+
+function dedupeRefs(refs: { resourceType: string; id: string }[]) {
+  const m = new Map(refs.map((r) => [`${r.resourceType}/${r.id}`, r]));
+  return [...m.values()];
+}

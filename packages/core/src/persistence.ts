@@ -1,0 +1,83 @@
+// The persistence port: small, explicit, and with declared capabilities. Core owns every FHIR rule
+// (versions, conditional logic, search parsing); an adapter stores versions and index rows and
+// translates the search expression tree.
+import type { Resource } from './types.js';
+import type { IndexEntry } from './search/values.js';
+import type { SearchQuery } from './search/expression.js';
+
+/** One version of a resource as stored. `resource` is absent for a deletion marker. */
+export interface StoredVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  deleted: boolean;
+  resource?: Resource;
+}
+
+export interface WriteOp {
+  op: 'create' | 'update' | 'delete';
+  resourceType: string;
+  id: string;
+  /** The new version: its meta.versionId/lastUpdated are already set by core. Absent for delete. */
+  resource?: Resource;
+  versionId: number;
+  lastUpdated: string;
+  /** Index entries of the new version (empty for delete). */
+  index: IndexEntry[];
+  /** The current version core based this write on (undefined for a new resource); the adapter rejects the write if it changed. */
+  expectedVersion?: number;
+}
+
+export interface SearchRow { version: StoredVersion; key: unknown[] }
+export interface SearchPage { rows: SearchRow[]; hasMore: boolean; total?: number }
+
+export interface HistoryQuery {
+  resourceType?: string;
+  id?: string;
+  since?: string;
+  at?: string;
+  count: number;
+  /** Keyset position: continue with versions older than this. */
+  after?: unknown[];
+}
+export interface HistoryPage { rows: SearchRow[]; hasMore: boolean; total?: number }
+
+export interface AdapterCapabilities {
+  /** Atomic multi-resource transactions (transaction bundles). */
+  transactions: boolean;
+  /** Search expression kinds the adapter can translate. */
+  chaining: boolean;
+  reverseChaining: boolean;
+  /** _text / _content full-text search. */
+  fullText: boolean;
+  sort: boolean;
+  totalAccurate: boolean;
+}
+
+/** Operations available inside and outside a transaction. */
+export interface PersistenceSession {
+  /** The current version (possibly a deletion marker). With `forUpdate`, writers of this resource wait until the transaction ends. */
+  read(resourceType: string, id: string, opts?: { forUpdate?: boolean }): Promise<StoredVersion | undefined>;
+  readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]>;
+  vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
+  /** Writes new versions; rejects with a 409 FhirError when `expectedVersion` no longer matches (or a create finds an existing id). */
+  write(ops: WriteOp[]): Promise<void>;
+  /** Removes every version and index row of a resource. */
+  hardDelete(resourceType: string, id: string): Promise<boolean>;
+  search(query: SearchQuery): Promise<SearchPage>;
+  history(query: HistoryQuery): Promise<HistoryPage>;
+  /** Serializes transactions that take the same key (conditional operations). Held until the transaction ends. */
+  lock(key: string): Promise<void>;
+}
+
+export interface PersistenceAdapter extends PersistenceSession {
+  readonly name: string;
+  readonly capabilities: AdapterCapabilities;
+  /** Creates or upgrades the schema; safe to run twice. */
+  init(): Promise<void>;
+  transaction<T>(fn: (session: PersistenceSession) => Promise<T>): Promise<T>;
+  /** Reachability check for health endpoints. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
