@@ -14,3 +14,4 @@ export * from './search/expression.js';
 export * from './search/values.js';
 export * from './search/indexer.js';
 export * from './search/parse.js';
+export { toXml, fromXml } from './format/xml.js';

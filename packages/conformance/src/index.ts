@@ -1,0 +1,35 @@
+// The adapter conformance kit: every persistence adapter runs this one suite against itself
+// (`runConformance({ name, open })` inside a node:test file). It drives core's FhirEngine, so it
+// checks FHIR behaviour end to end through the adapter, without HTTP.
+import { describe, before, after } from 'node:test';
+import { FhirEngine, type EngineOptions, type PersistenceAdapter } from '@hestia/core';
+import { Client } from './client.js';
+import { crudSuite } from './suites/crud.js';
+
+export interface ConformanceTarget {
+  name: string;
+  /** Opens a fresh, empty, initialised adapter. */
+  open: () => Promise<PersistenceAdapter>;
+  /** Called after the suite with the adapter that open() returned (close it, drop its database). */
+  close?: (adapter: PersistenceAdapter) => Promise<void>;
+  engine?: Partial<Omit<EngineOptions, 'adapter'>>;
+}
+
+export interface Fixture { client: Client; engine: FhirEngine; adapter: PersistenceAdapter }
+
+export function runConformance(target: ConformanceTarget): void {
+  describe(`conformance: ${target.name}`, () => {
+    const fx = {} as Fixture;
+    before(async () => {
+      fx.adapter = await target.open();
+      fx.engine = new FhirEngine({ adapter: fx.adapter, ...target.engine });
+      fx.client = new Client(fx.engine);
+    });
+    after(async () => {
+      if (fx.adapter) await (target.close ? target.close(fx.adapter) : fx.adapter.close());
+    });
+    crudSuite(fx);
+  });
+}
+
+export { Client } from './client.js';

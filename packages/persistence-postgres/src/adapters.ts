@@ -1,0 +1,60 @@
+// Factories: a PostgreSQL server through pg, or the embedded default (PGlite, a real PostgreSQL
+// compiled to WebAssembly) through knex-pglite. Both run the same SqlStore code.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import lockfile from 'proper-lockfile';
+import { SqlStore } from './store.js';
+
+export interface PostgresOptions {
+  /** A connection string (postgres://…) or pg connection settings. */
+  connection: string | Knex.PgConnectionConfig;
+  pool?: { min?: number; max?: number };
+}
+
+export function createPostgresAdapter(opts: PostgresOptions): SqlStore {
+  const knex = knexFactory({
+    client: 'pg',
+    connection: opts.connection,
+    pool: { min: opts.pool?.min ?? 0, max: opts.pool?.max ?? 10 },
+    acquireConnectionTimeout: 10000,
+  });
+  return new SqlStore(knex, { name: 'postgres' });
+}
+
+export interface EmbeddedOptions {
+  /** Folder for the database files; `memory://` keeps everything in memory (tests). */
+  dataDir: string;
+}
+
+/**
+ * Opens the embedded database. PGlite does not lock its folder against a second process, so we
+ * take a lock file first and refuse to start if another process holds it.
+ */
+export async function createEmbeddedAdapter(opts: EmbeddedOptions): Promise<SqlStore> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const ClientPgLite = (await import('knex-pglite')).default;
+  let release: (() => Promise<void>) | undefined;
+  let dataDir = opts.dataDir;
+  if (!dataDir.startsWith('memory://')) {
+    dataDir = resolve(dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      release = await lockfile.lock(dataDir, { stale: 10000, update: 2000, lockfilePath: `${dataDir}.lock` });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ELOCKED') throw new Error(`The embedded database folder ${dataDir} is in use by another Hestia process.`);
+      throw e;
+    }
+  }
+  try {
+    const pglite = await PGlite.create(dataDir);
+    const knex = knexFactory({ client: ClientPgLite as never, dialect: 'postgres', connection: () => ({ pglite }) as never });
+    return new SqlStore(knex, { name: 'embedded' }, async () => {
+      await pglite.close().catch(() => undefined);
+      await release?.();
+    });
+  } catch (e) {
+    await release?.();
+    throw e;
+  }
+}

@@ -1,0 +1,206 @@
+// The SQL store: versions, index rows and search on PostgreSQL, through knex. The same code serves
+// a PostgreSQL server (pg) and the embedded database (PGlite, one connection).
+import type { Knex } from 'knex';
+import {
+  conflict, FhirError, type AdapterCapabilities, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
+  type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
+} from '@hestia/core';
+import { buildSearch, clampMs } from './search-sql.js';
+import { migrate } from './schema.js';
+
+type Db = Knex | Knex.Transaction;
+type Row = Record<string, unknown>;
+type Bindings = readonly Knex.RawBinding[];
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+const plain = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
+function toVersion(row: Row): StoredVersion {
+  const deleted = row.deleted === true;
+  return {
+    resourceType: row.resource_type as string,
+    id: row.id as string,
+    versionId: Number(row.version_id),
+    lastUpdated: iso(row.last_updated),
+    deleted,
+    ...(deleted || row.content == null ? {} : { resource: row.content as StoredVersion['resource'] }),
+  };
+}
+
+/** Flattens index entries into search_index columns, sent as one jsonb array per write. */
+function indexRows(entries: IndexEntry[]): Row[] {
+  return entries.map(({ code, value: v }) => {
+    switch (v.type) {
+      case 'string': return { code, str_norm: v.value, str_exact: v.exact };
+      case 'token': return { code, tok_system: v.system, tok_code: v.code ?? '', tok_text: v.text };
+      case 'date': return { code, lo: clampMs(v.low), hi: clampMs(v.high) };
+      case 'number': return { code, lo: v.value, hi: v.value };
+      case 'quantity': return { code, lo: v.value, hi: v.value, q_system: v.system, q_code: v.code };
+      case 'reference': return { code, ref_type: v.targetType, ref_id: v.targetId, ref_url: v.url };
+      case 'uri': return { code, uri: v.value };
+      case 'composite': return { code, comp: v.components };
+    }
+  });
+}
+
+const INDEX_COLUMNS = `code text, str_norm text, str_exact text, tok_system text, tok_code text, tok_text text, lo numeric, hi numeric,
+  q_system text, q_code text, ref_type text, ref_id text, ref_url text, uri text, comp jsonb`;
+const INDEX_NAMES = 'code, str_norm, str_exact, tok_system, tok_code, tok_text, lo, hi, q_system, q_code, ref_type, ref_id, ref_url, uri, comp';
+
+// One statement per write: resource row, history row and index rows commit together even outside a transaction.
+const CREATE_SQL = `with r as (
+    insert into resource (resource_type, id, version_id, last_updated, seq, deleted, content)
+    values (?, ?, ?, ?, nextval('hestia_write_seq'), false, ?) on conflict (resource_type, id) do nothing
+    returning rid, resource_type, id, version_id, last_updated, seq, content),
+  h as (insert into resource_history (resource_type, id, version_id, rid, last_updated, seq, deleted, content)
+    select resource_type, id, version_id, rid, last_updated, seq, false, content from r),
+  i as (insert into search_index (rid, resource_type, ${INDEX_NAMES})
+    select r.rid, r.resource_type, x.* from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS}))
+  select rid from r`;
+
+const UPDATE_SQL = `with r as (
+    update resource set version_id = ?, last_updated = ?, seq = nextval('hestia_write_seq'), deleted = ?, content = ?
+    where resource_type = ? and id = ? and version_id = ?
+    returning rid, resource_type, id, version_id, last_updated, seq, deleted, content),
+  h as (insert into resource_history (resource_type, id, version_id, rid, last_updated, seq, deleted, content)
+    select resource_type, id, version_id, rid, last_updated, seq, deleted, content from r),
+  d as (delete from search_index where rid in (select rid from r)),
+  i as (insert into search_index (rid, resource_type, ${INDEX_NAMES})
+    select r.rid, r.resource_type, x.* from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS}))
+  select rid from r`;
+
+export class SqlSession implements PersistenceSession {
+  constructor(protected readonly db: Db) {}
+
+  async read(resourceType: string, id: string, opts?: { forUpdate?: boolean }): Promise<StoredVersion | undefined> {
+    const res = await this.db.raw(`select resource_type, id, version_id, last_updated, deleted, content from resource where resource_type = ? and id = ?${opts?.forUpdate ? ' for update' : ''}`, [resourceType, id]);
+    const row = res.rows[0];
+    return row ? toVersion(row) : undefined;
+  }
+
+  async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
+    if (!refs.length) return [];
+    const res = await this.db.raw(
+      `select resource_type, id, version_id, last_updated, deleted, content from resource where (resource_type, id) in (${refs.map(() => '(?, ?)').join(', ')})`,
+      refs.flatMap((r) => [r.resourceType, r.id]),
+    );
+    return res.rows.map(toVersion);
+  }
+
+  async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const res = await this.db.raw('select resource_type, id, version_id, last_updated, deleted, content from resource_history where resource_type = ? and id = ? and version_id = ?', [resourceType, id, versionId]);
+    const row = res.rows[0];
+    return row ? toVersion(row) : undefined;
+  }
+
+  async write(ops: WriteOp[]): Promise<void> {
+    for (const op of ops) await this.writeOne(op);
+  }
+
+  protected async writeOne(op: WriteOp): Promise<void> {
+    const idx = JSON.stringify(indexRows(op.index));
+    const content = op.resource ? JSON.stringify(op.resource) : null;
+    if (op.expectedVersion === undefined) {
+      const res = await this.db.raw(CREATE_SQL, [op.resourceType, op.id, op.versionId, op.lastUpdated, content, idx]);
+      if (!res.rows.length) throw conflict(`${op.resourceType}/${op.id} already exists.`);
+      return;
+    }
+    const res = await this.db.raw(UPDATE_SQL, [op.versionId, op.lastUpdated, op.op === 'delete', content, op.resourceType, op.id, op.expectedVersion, idx]);
+    if (!res.rows.length) throw conflict(`${op.resourceType}/${op.id} was changed by another request; retry.`);
+  }
+
+  async hardDelete(resourceType: string, id: string): Promise<boolean> {
+    const res = await this.db.raw(`with r as (delete from resource where resource_type = ? and id = ? returning rid),
+      d as (delete from search_index where rid in (select rid from r)),
+      h as (delete from resource_history where resource_type = ? and id = ?)
+      select rid from r`, [resourceType, id, resourceType, id]);
+    return res.rows.length > 0;
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage> {
+    const { select, count } = buildSearch(query);
+    const res = query.count > 0 ? await this.db.raw(select.text, select.bindings as Bindings) : { rows: [] };
+    let rows = res.rows as Row[];
+    const hasMore = rows.length > query.count;
+    if (hasMore) rows = rows.slice(0, query.count);
+    if (query.before) rows.reverse();
+    const nSort = query.sort.length;
+    const page: SearchPage = {
+      hasMore,
+      rows: rows.map((row) => ({ version: toVersion(row), key: [...Array.from({ length: nSort }, (_, i) => plain(row[`k${i}`]) ?? null), plain(row.rid)] })),
+    };
+    if (count) page.total = Number((await this.db.raw(count.text, count.bindings as Bindings)).rows[0].n);
+    return page;
+  }
+
+  async history(q: HistoryQuery): Promise<HistoryPage> {
+    const where: string[] = [];
+    const b: unknown[] = [];
+    if (q.resourceType) { where.push('resource_type = ?'); b.push(q.resourceType); }
+    if (q.id) { where.push('id = ?'); b.push(q.id); }
+    if (q.since) { where.push('last_updated >= ?'); b.push(q.since); }
+    if (q.at) { where.push('last_updated <= ?'); b.push(q.at); }
+    if (q.after) { where.push('seq < ?'); b.push(q.after[0]); }
+    const res = await this.db.raw(
+      `select resource_type, id, version_id, last_updated, deleted, content, seq from resource_history ${where.length ? `where ${where.join(' and ')}` : ''} order by seq desc limit ${Number(q.count) + 1}`, b as Bindings);
+    let rows = res.rows as Row[];
+    const hasMore = rows.length > q.count;
+    if (hasMore) rows = rows.slice(0, q.count);
+    return { hasMore, rows: rows.map((row) => ({ version: toVersion(row), key: [plain(row.seq)] })) };
+  }
+
+  async lock(key: string): Promise<void> {
+    await this.db.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+  }
+}
+
+export interface SqlStoreOptions { name: string; capabilities?: Partial<AdapterCapabilities> }
+
+/** Maps driver errors that mean "try again" to a 409/503 FhirError; others pass through. */
+function translateError(e: unknown): unknown {
+  const code = (e as { code?: string }).code;
+  if (code === '40001' || code === '40P01') return new FhirError(409, 'transient', 'A concurrent change conflicted with this request; retry.');
+  if (code === '23505') return conflict('A concurrent request created the same resource; retry.');
+  return e;
+}
+
+export class SqlStore extends SqlSession implements PersistenceAdapter {
+  readonly name: string;
+  readonly capabilities: AdapterCapabilities;
+
+  constructor(protected readonly knex: Knex, opts: SqlStoreOptions, private readonly onClose?: () => Promise<void>) {
+    super(knex);
+    this.name = opts.name;
+    this.capabilities = { transactions: true, chaining: true, reverseChaining: true, fullText: false, sort: true, totalAccurate: true, ...opts.capabilities };
+  }
+
+  async init(): Promise<void> {
+    await migrate(this.knex);
+  }
+
+  async transaction<T>(fn: (session: PersistenceSession) => Promise<T>): Promise<T> {
+    try {
+      return await this.knex.transaction((trx) => fn(new SqlSession(trx)));
+    } catch (e) {
+      throw translateError(e);
+    }
+  }
+
+  override async write(ops: WriteOp[]): Promise<void> {
+    try {
+      if (ops.length === 1) return await this.writeOne(ops[0]);
+      return await this.transaction((s) => s.write(ops));
+    } catch (e) {
+      throw translateError(e);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.knex.raw('select 1');
+  }
+
+  async close(): Promise<void> {
+    await this.knex.destroy();
+    await this.onClose?.();
+  }
+}

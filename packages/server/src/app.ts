@@ -1,0 +1,92 @@
+// The Express host: turns HTTP into core's plain FhirRequest and the FhirResponse back into HTTP.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { FhirError, errorResponse, toFhirError, type Authorizer, type FhirEngine, type FhirRequest, type FhirResponse } from '@hestia/core';
+import type { HestiaConfig } from './config.js';
+import { parseBody, parseQuery, responseFormat, serialize } from './formats.js';
+
+export interface AppOptions {
+  engine: FhirEngine;
+  config: HestiaConfig;
+  /** Per-request authorization (set by the security layer); undefined lets everything through. */
+  authorizerFor?: (req: Request) => Authorizer | undefined;
+  /** Middleware to run before the FHIR handler (authentication, audit, CORS …). */
+  before?: express.RequestHandler[];
+  /** Extra routes mounted before the FHIR catch-all (health, metrics, operations). */
+  routes?: (app: express.Express) => void;
+}
+
+export function createApp(opts: AppOptions): express.Express {
+  const { engine, config } = opts;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', false);
+  app.set('etag', false);
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  for (const mw of opts.before ?? []) app.use(mw);
+  opts.routes?.(app);
+  app.use(express.raw({ type: () => true, limit: config.limits.maxBodyBytes }));
+
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    let format: 'json' | 'xml' = 'json';
+    let pretty = false;
+    try {
+      const query = parseQuery(req.originalUrl);
+      pretty = query.some(([k, v]) => k === '_pretty' && v === 'true');
+      format = responseFormat(query.find(([k]) => k === '_format')?.[1], req.get('accept'));
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const fhirReq: FhirRequest = {
+        method: req.method,
+        path: req.path,
+        query: query.filter(([k]) => k !== '_format' && k !== '_pretty'),
+        headers: lowerHeaders(req),
+        body: parseBody(engine.defs, req.get('content-type'), raw),
+        baseUrl: config.baseUrl || `${req.protocol}://${req.get('host')}`,
+      };
+      if (['POST', 'PUT', 'PATCH'].includes(req.method) && fhirReq.body === undefined && req.path !== '/') {
+        throw new FhirError(400, 'structure', 'This request needs a body.');
+      }
+      const result = await engine.handle(fhirReq, opts.authorizerFor?.(req));
+      send(res, result, format, pretty, engine);
+    } catch (e) {
+      send(res, errorResponse(toFhirError(e)), format, pretty, engine);
+    }
+    void next;
+  });
+
+  // Errors raised before the handler (body too large, unreadable body) become OperationOutcomes too.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; type?: string; message?: string };
+    let fe: FhirError;
+    if (err instanceof FhirError) fe = err;
+    else if (e.type === 'entity.too.large') fe = new FhirError(413, 'too-long', `The body is larger than the limit of ${config.limits.maxBodyBytes} bytes.`);
+    else if (e.status && e.status >= 400 && e.status < 500) fe = new FhirError(e.status, 'invalid', 'The request could not be read.');
+    else fe = toFhirError(err);
+    send(res, errorResponse(fe), 'json', false, engine);
+    void req;
+  });
+  return app;
+}
+
+function lowerHeaders(req: Request): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function send(res: Response, r: FhirResponse, format: 'json' | 'xml', pretty: boolean, engine: FhirEngine): void {
+  res.status(r.status);
+  for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
+  if (r.body === undefined || r.status === 304) {
+    res.end();
+    return;
+  }
+  let out;
+  try {
+    out = serialize(engine.defs, r.body, format, pretty);
+  } catch {
+    out = serialize(engine.defs, r.body, 'json', pretty);
+  }
+  res.setHeader('Content-Type', out.type);
+  res.send(out.text);
+}

@@ -1,0 +1,71 @@
+// Content negotiation: FHIR JSON and XML in and out (https://hl7.org/fhir/R4/http.html#mime-type).
+import { FhirError, fromXml, toXml, type FhirDefinitions, type Resource } from '@hestia/core';
+
+export type Format = 'json' | 'xml';
+
+const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir', 'text/json'];
+const XML_TYPES = ['application/fhir+xml', 'application/xml', 'application/xml+fhir', 'text/xml'];
+
+function formatOf(mime: string): Format | undefined {
+  const m = mime.split(';')[0].trim().toLowerCase();
+  if (m === 'json' || JSON_TYPES.includes(m)) return 'json';
+  if (m === 'xml' || XML_TYPES.includes(m)) return 'xml';
+  return undefined;
+}
+
+/** The response format from `_format`, else the Accept header, else JSON. */
+export function responseFormat(format: string | undefined, accept: string | undefined): Format {
+  if (format) {
+    const f = formatOf(format);
+    if (!f) throw new FhirError(406, 'not-supported', `Unsupported _format '${format}'.`);
+    return f;
+  }
+  if (!accept) return 'json';
+  for (const part of accept.split(',')) {
+    const f = formatOf(part);
+    if (f) return f;
+  }
+  if (/\*\/\*|application\/\*|^\s*$/.test(accept)) return 'json';
+  throw new FhirError(406, 'not-supported', `None of the accepted types (${accept}) can be produced; use application/fhir+json or application/fhir+xml.`);
+}
+
+/** Parses a request body by its Content-Type; unknown types are a 415, malformed bodies a 400. */
+export function parseBody(defs: FhirDefinitions, contentType: string | undefined, raw: Buffer): unknown {
+  if (!raw.length) return undefined;
+  const mime = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const text = raw.toString('utf8');
+  if (mime === 'application/json-patch+json' || formatOf(mime) === 'json') {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new FhirError(400, 'structure', `The body is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  if (formatOf(mime) === 'xml') return fromXml(defs, text);
+  if (mime === 'application/x-www-form-urlencoded') return text;
+  throw new FhirError(415, 'not-supported', `Unsupported Content-Type '${contentType ?? ''}'; use application/fhir+json or application/fhir+xml.`);
+}
+
+export function serialize(defs: FhirDefinitions, body: Resource, format: Format, pretty: boolean): { type: string; text: string } {
+  if (format === 'xml') return { type: 'application/fhir+xml; charset=utf-8', text: toXml(defs, body, pretty) };
+  return { type: 'application/fhir+json; charset=utf-8', text: pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body) };
+}
+
+/** Query string pairs in order, keeping repeats; '+' stays '+' (FHIR timezones) rather than becoming a space. */
+export function parseQuery(url: string): [string, string][] {
+  const i = url.indexOf('?');
+  if (i < 0) return [];
+  const out: [string, string][] = [];
+  for (const part of url.slice(i + 1).split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const k = eq < 0 ? part : part.slice(0, eq);
+    const v = eq < 0 ? '' : part.slice(eq + 1);
+    try {
+      out.push([decodeURIComponent(k), decodeURIComponent(v)]);
+    } catch {
+      throw new FhirError(400, 'invalid', `Malformed query parameter '${part.slice(0, 100)}'.`);
+    }
+  }
+  return out;
+}

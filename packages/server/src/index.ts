@@ -1,0 +1,5 @@
+export { createApp, type AppOptions } from './app.js';
+export { loadConfig, DEFAULT_CONFIG, type HestiaConfig } from './config.js';
+export { startServer, type RunningServer } from './server.js';
+export { openStorage } from './storage.js';
+export * from './formats.js';
