@@ -1,7 +1,7 @@
 // The Express host: turns HTTP into core's plain FhirRequest and the FhirResponse back into HTTP.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { FhirError, errorResponse, toFhirError, type Authorizer, type FhirEngine, type FhirRequest, type FhirResponse } from '@hestia/core';
+import { FhirError, errorResponse, toFhirError, type Authorizer, type FhirEngine, type FhirRequest, type FhirResponse, type Route } from '@hestia/core';
 import type { HestiaConfig } from './config.js';
 import { parseBody, parseQuery, responseFormat, serialize } from './formats.js';
 
@@ -46,7 +46,13 @@ export function createApp(opts: AppOptions): express.Express {
       if (['POST', 'PUT', 'PATCH'].includes(req.method) && fhirReq.body === undefined && req.path !== '/') {
         throw new FhirError(400, 'structure', 'This request needs a body.');
       }
-      const result = await engine.handle(fhirReq, opts.authorizerFor?.(req));
+      // The routes of this request (and of each bundle entry) are kept in res.locals.routes for audit.
+      const routes: Route[] = (res.locals.routes = []);
+      const authorize = opts.authorizerFor?.(req);
+      const result = await engine.handle(fhirReq, (route) => {
+        routes.push(route);
+        authorize?.(route);
+      });
       send(res, result, format, pretty, engine);
     } catch (e) {
       send(res, errorResponse(toFhirError(e)), format, pretty, engine);

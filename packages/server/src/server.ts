@@ -4,6 +4,8 @@ import { FhirEngine, type PersistenceAdapter } from '@hestia/core';
 import { createApp } from './app.js';
 import { loadConfig, type DeepPartial, type HestiaConfig } from './config.js';
 import { openStorage } from './storage.js';
+import { createSecurity } from './security/index.js';
+import { createObservability } from './observability/index.js';
 
 export interface RunningServer {
   config: HestiaConfig;
@@ -27,7 +29,15 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     maxIncludes: config.limits.maxIncludes,
     pagingSecret: config.pagingSecret || undefined,
   });
-  const app = createApp({ engine, config });
+  const observability = await createObservability(config, adapter);
+  const security = await createSecurity(config);
+  const app = createApp({
+    engine,
+    config,
+    before: [...observability.middleware, ...security.middleware],
+    routes: observability.routes,
+    authorizerFor: security.authorizerFor,
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -40,6 +50,8 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
+      await security.close?.();
+      await observability.close?.();
       await adapter.close();
     },
   };
