@@ -5,6 +5,7 @@ import { describe, before, after } from 'node:test';
 import { FhirEngine, type EngineOptions, type PersistenceAdapter } from '@hestia/core';
 import { Client } from './client.js';
 import { crudSuite } from './suites/crud.js';
+import { customParamsSuite } from './suites/custom-params.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -23,12 +24,14 @@ export function runConformance(target: ConformanceTarget): void {
     before(async () => {
       fx.adapter = await target.open();
       fx.engine = new FhirEngine({ adapter: fx.adapter, ...target.engine });
+      await fx.engine.init();
       fx.client = new Client(fx.engine);
     });
     after(async () => {
       if (fx.adapter) await (target.close ? target.close(fx.adapter) : fx.adapter.close());
     });
     crudSuite(fx);
+    customParamsSuite(fx);
   });
 }
 

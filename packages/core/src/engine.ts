@@ -16,6 +16,8 @@ import { shapeResource } from './shape.js';
 import { makeBundle } from './bundle.js';
 import { applyFhirPathPatch, applyJsonPatch } from './patch.js';
 import { buildCapabilityStatement } from './capability.js';
+import { toSearchParamDef } from './custom-params.js';
+import type { SearchParamDef } from './definitions.js';
 
 export interface EngineOptions {
   adapter: PersistenceAdapter;
@@ -36,7 +38,10 @@ export interface EngineOptions {
 /** Called before an interaction runs (also for each entry of a batch or transaction); throws to refuse. */
 export type Authorizer = (route: Route) => void;
 
-interface Ctx { session?: PersistenceSession; authorize?: Authorizer }
+export interface Ctx { session?: PersistenceSession; authorize?: Authorizer }
+
+/** An extended operation ($name) at system, type or instance level. */
+export type OperationHandler = (engine: FhirEngine, route: Route, req: FhirRequest, ctx: Ctx) => Promise<FhirResponse>;
 
 const MAX_INCLUDE_DEPTH = 3;
 
@@ -48,6 +53,9 @@ export class FhirEngine {
   readonly options: Required<Omit<EngineOptions, 'adapter' | 'pagingSecret' | 'fhirVersion'>>;
   private readonly cursors: CursorCodec;
   private capability?: Resource;
+  private readonly operations = new Map<string, OperationHandler>([['reindex', reindexOperation]]);
+  /** Codes of custom (stored) SearchParameters, by url. */
+  readonly customParams = new Map<string, SearchParamDef>();
 
   constructor(opts: EngineOptions) {
     this.adapter = opts.adapter;
@@ -105,9 +113,48 @@ export class FhirEngine {
       case 'batch':
       case 'transaction':
         throw notSupported('Batch and transaction bundles are not supported yet.');
-      case 'operation':
-        throw notFound(`Unknown operation '$${route.operation}'.`);
+      case 'operation': {
+        const op = this.operations.get(route.operation!);
+        if (!op) throw notFound(`Unknown operation '$${route.operation}'.`);
+        return op(this, route, req, ctx);
+      }
     }
+  }
+
+  /** Registers an extended operation handler ($name); the capability statement lists it. */
+  registerOperation(name: string, handler: OperationHandler): void {
+    this.operations.set(name, handler);
+    this.capability = undefined;
+  }
+
+  operationNames(): string[] {
+    return [...this.operations.keys()];
+  }
+
+  /** Loads the custom SearchParameters stored in the database (call once after the adapter is initialised). */
+  async init(): Promise<void> {
+    let after: unknown[] | undefined;
+    for (;;) {
+      const page = await this.adapter.search({ types: ['SearchParameter'], sort: [], count: 500, total: 'none', include: [], revinclude: [], after });
+      for (const row of page.rows) {
+        try {
+          this.registerSearchParameter(row.version.resource!);
+        } catch {
+          // A stored SearchParameter that this version cannot evaluate stays unregistered.
+        }
+      }
+      if (!page.hasMore) break;
+      after = page.rows[page.rows.length - 1].key;
+    }
+  }
+
+  private registerSearchParameter(r: Resource): void {
+    if ((r as { status?: string }).status === 'retired') return;
+    const def = toSearchParamDef(this.defs, this.indexer, r);
+    this.defs.addSearchParameter(def);
+    this.customParams.set(def.url, def);
+    this.indexer.reset();
+    this.capability = undefined;
   }
 
   capabilities(): Resource {
@@ -167,6 +214,7 @@ export class FhirEngine {
       e.outcome.issue = issues;
       throw e;
     }
+    if (type === 'SearchParameter') toSearchParamDef(this.defs, this.indexer, r);
     return r;
   }
 
@@ -201,6 +249,7 @@ export class FhirEngine {
     const now = nextTimestamp();
     const r = this.stamp(body, id, 1, now);
     await s.write([this.writeOp('create', r, type, id, 1, now)]);
+    if (type === 'SearchParameter') this.registerSearchParameter(r);
     return this.writeResponse(req, { resourceType: type, id, versionId: 1, lastUpdated: now, deleted: false, resource: r }, 201);
   }
 
@@ -224,6 +273,7 @@ export class FhirEngine {
     const now = nextTimestamp();
     const r = this.stamp(body, id, versionId, now);
     await s.write([this.writeOp(cur ? 'update' : 'create', r, type, id, versionId, now, cur?.versionId)]);
+    if (type === 'SearchParameter') this.registerSearchParameter(r);
     const created = !cur || cur.deleted;
     return this.writeResponse(req, { resourceType: type, id, versionId, lastUpdated: now, deleted: false, resource: r }, created ? 201 : 200);
   }
@@ -498,6 +548,48 @@ export class FhirEngine {
     const bundle: Bundle = makeBundle('history', entries, { link: links, ...(page.total !== undefined ? { total: page.total } : {}) });
     return { status: 200, headers: {}, body: bundle };
   }
+}
+
+// ---- $reindex -----------------------------------------------------------------------------------
+
+/**
+ * $reindex: recomputes index entries of current resources. With `_type` (or at type level) every
+ * parameter of those types; otherwise the custom SearchParameters' parameters on their base types.
+ */
+async function reindexOperation(engine: FhirEngine, route: Route, req: FhirRequest, ctx: Ctx): Promise<FhirResponse> {
+  if (req.method.toUpperCase() !== 'POST' && req.method.toUpperCase() !== 'GET') throw methodNotAllowed('$reindex takes GET or POST.');
+  if (route.id) throw badRequest('$reindex runs at system or type level.');
+  const listed = req.query.filter(([k]) => k === '_type').flatMap(([, v]) => v.split(',')).map((t) => t.trim()).filter(Boolean);
+  for (const t of listed) if (!engine.defs.isResourceType(t)) throw badRequest(`Unknown resource type '${t}' in _type.`);
+  let types = route.resourceType ? [route.resourceType] : listed;
+  let codes: string[] | undefined;
+  if (!types.length) {
+    const custom = [...engine.customParams.values()];
+    types = [...new Set(custom.flatMap((p) => (p.base.includes('Resource') || p.base.includes('DomainResource') ? [...engine.defs.resourceTypes] : p.base)))];
+    codes = [...new Set(custom.map((p) => p.code))];
+    codes = [...codes, ...codes.map((c) => `${c}:identifier`), ...codes.map((c) => `${c}:of-type`)];
+  }
+  const s = ctx.session ?? engine.adapter;
+  let count = 0;
+  for (const type of types) {
+    let after: unknown[] | undefined;
+    for (;;) {
+      const page = await s.search({ types: [type], sort: [], count: 200, total: 'none', include: [], revinclude: [], after });
+      const items = page.rows.map(({ version: v }) => {
+        const index = engine.indexer.extract(v.resource!);
+        return { resourceType: v.resourceType, id: v.id, index: codes ? index.filter((e) => codes!.includes(e.code)) : index };
+      });
+      if (items.length) await s.replaceIndex(items, codes);
+      count += items.length;
+      if (!page.hasMore) break;
+      after = page.rows[page.rows.length - 1].key;
+    }
+  }
+  return {
+    status: 200,
+    headers: {},
+    body: { resourceType: 'Parameters', parameter: [{ name: 'resourcesReindexed', valueInteger: count }, ...types.map((t) => ({ name: 'type', valueCode: t }))] },
+  };
 }
 
 // ---- helpers -----------------------------------------------------------------------------------

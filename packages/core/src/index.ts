@@ -15,3 +15,4 @@ export * from './search/values.js';
 export * from './search/indexer.js';
 export * from './search/parse.js';
 export { toXml, fromXml } from './format/xml.js';
+export * from './custom-params.js';

@@ -67,6 +67,8 @@ export interface PersistenceSession {
   hardDelete(resourceType: string, id: string): Promise<boolean>;
   search(query: SearchQuery): Promise<SearchPage>;
   history(query: HistoryQuery): Promise<HistoryPage>;
+  /** Replaces the index entries of current resources (reindexing); with `codes`, only the entries of those parameters. */
+  replaceIndex(items: { resourceType: string; id: string; index: IndexEntry[] }[], codes?: string[]): Promise<void>;
   /** Serializes transactions that take the same key (conditional operations). Held until the transaction ends. */
   lock(key: string): Promise<void>;
 }

@@ -149,6 +149,19 @@ export class SqlSession implements PersistenceSession {
     return { hasMore, rows: rows.map((row) => ({ version: toVersion(row), key: [plain(row.seq)] })) };
   }
 
+  async replaceIndex(items: { resourceType: string; id: string; index: IndexEntry[] }[], codes?: string[]): Promise<void> {
+    for (const item of items) {
+      const bindings: Knex.RawBinding[] = [item.resourceType, item.id];
+      const codeFilter = codes ? ` and code in (${codes.map(() => '?').join(', ')})` : '';
+      if (codes) bindings.push(...codes);
+      bindings.push(JSON.stringify(indexRows(item.index)));
+      await this.db.raw(`with r as (select rid, resource_type from resource where resource_type = ? and id = ? and not deleted),
+        d as (delete from search_index where rid in (select rid from r)${codeFilter})
+        insert into search_index (rid, resource_type, ${INDEX_NAMES})
+        select r.rid, r.resource_type, x.* from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS})`, bindings);
+    }
+  }
+
   async lock(key: string): Promise<void> {
     await this.db.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
   }

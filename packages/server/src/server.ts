@@ -29,6 +29,7 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     maxIncludes: config.limits.maxIncludes,
     pagingSecret: config.pagingSecret || undefined,
   });
+  await engine.init();
   const observability = await createObservability(config, adapter);
   const security = await createSecurity(config);
   const app = createApp({

@@ -55,6 +55,16 @@ export class Indexer {
     this.cache.clear();
   }
 
+  /** Why an expression cannot be compiled, or undefined when it can. */
+  checkExpression(expression: string): string | undefined {
+    try {
+      this.compile(expression);
+      return undefined;
+    } catch (e) {
+      return (e as Error).message.split('\n')[0];
+    }
+  }
+
   private compile(expression: string): Compiled {
     return fhirpath.compile(rewriteExpression(expression), this.model as never, { resolveInternalTypes: false }) as unknown as Compiled;
   }

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FhirEngine, type Resource } from '@hestia/core';
+import { Client } from '../client.js';
+import type { Fixture } from '../index.js';
+
+const EXT = 'http://hestia.test/StructureDefinition/eye-colour';
+const patient = (colour: string, family: string): Resource => ({ resourceType: 'Patient', name: [{ family }], extension: [{ url: EXT, valueString: colour }] });
+
+export function customParamsSuite(fx: Fixture): void {
+  test('a custom SearchParameter indexes new writes at once and existing data after $reindex', async () => {
+    const c = fx.client;
+    const family = `Custom${Date.now()}`;
+    const before = [await c.create(patient('blue', family)), await c.create(patient('blue', family)), await c.create(patient('green', family))];
+    const sp = { resourceType: 'SearchParameter', url: 'http://hestia.test/SearchParameter/eye-colour', name: 'eyeColour', status: 'active', description: 'Eye colour', code: 'eye-colour', base: ['Patient'], type: 'string', expression: `Patient.extension.where(url='${EXT}').value` };
+    const bad = await c.request('POST', 'SearchParameter', { body: { ...sp, expression: 'Patient.name.where(' } });
+    assert.equal(bad.status, 400);
+    assert.equal((bad.body as unknown as { issue: { code: string }[] }).issue[0].code, 'invalid');
+    const created = await c.request('POST', 'SearchParameter', { body: sp });
+    assert.equal(created.status, 201);
+
+    // Known now, but only resources written from now on carry its index values.
+    assert.deepEqual(await c.ids('Patient', [['family', family], ['eye-colour', 'blue']]), []);
+    const after = await c.create(patient('blue', family));
+    assert.deepEqual(await c.ids('Patient', [['family', family], ['eye-colour', 'blue']]), [after.id]);
+
+    const reindex = await c.request('POST', '$reindex');
+    assert.equal(reindex.status, 200);
+    const n = (reindex.body as unknown as { parameter: { name: string; valueInteger?: number }[] }).parameter.find((p) => p.name === 'resourcesReindexed')!.valueInteger!;
+    assert.ok(n >= 4);
+    assert.deepEqual((await c.ids('Patient', [['family', family], ['eye-colour', 'blue'], ['_sort', '_id']])).sort(), [before[0].id, before[1].id, after.id].sort());
+    assert.deepEqual(await c.ids('Patient', [['family', family], ['eye-colour', 'green']]), [before[2].id]);
+
+    // A new engine on the same database (a restart) knows the parameter.
+    const restarted = new FhirEngine({ adapter: fx.adapter });
+    await restarted.init();
+    assert.deepEqual(await new Client(restarted).ids('Patient', [['family', family], ['eye-colour', 'green']]), [before[2].id]);
+  });
+}
