@@ -6,6 +6,7 @@ import { FhirEngine, type EngineOptions, type PersistenceAdapter } from '@hestia
 import { Client } from './client.js';
 import { crudSuite } from './suites/crud.js';
 import { customParamsSuite } from './suites/custom-params.js';
+import { fullTextSuite } from './suites/fulltext.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -32,6 +33,7 @@ export function runConformance(target: ConformanceTarget): void {
     });
     crudSuite(fx);
     customParamsSuite(fx);
+    fullTextSuite(fx);
   });
 }
 

@@ -60,7 +60,7 @@ export class FhirEngine {
   constructor(opts: EngineOptions) {
     this.adapter = opts.adapter;
     this.defs = definitions(opts.fhirVersion ?? 'r4');
-    this.indexer = new Indexer(this.defs);
+    this.indexer = new Indexer(this.defs, opts.adapter.capabilities.fullText);
     this.options = {
       allowCreateOnUpdate: opts.allowCreateOnUpdate ?? true,
       conditionalDeleteMax: opts.conditionalDeleteMax ?? 10,
@@ -69,7 +69,7 @@ export class FhirEngine {
       maxIncludes: opts.maxIncludes ?? 1000,
       software: opts.software ?? { name: 'Hestia', version: '0.1.0' },
     };
-    this.parser = new SearchParser(this.defs, { defaultCount: this.options.defaultCount, maxCount: this.options.maxCount }, (t) => this.indexer.indexedParams(t));
+    this.parser = new SearchParser(this.defs, { defaultCount: this.options.defaultCount, maxCount: this.options.maxCount, fullText: opts.adapter.capabilities.fullText }, (t) => this.indexer.indexedParams(t));
     this.cursors = new CursorCodec(opts.pagingSecret);
   }
 

@@ -58,6 +58,11 @@ export const MIGRATIONS: string[][] = [
     `create index search_index_ref_url on search_index (resource_type, code, ref_url) where ref_url is not null`,
     `create index search_index_uri on search_index (resource_type, code, uri) where uri is not null`,
   ],
+  [
+    // Full-text search (_text, _content): a tsvector per text entry, GIN-indexed.
+    `alter table search_index add column fts tsvector`,
+    `create index search_index_fts on search_index using gin (fts) where fts is not null`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -117,6 +117,8 @@ export class SqlBuilder {
         if (p.match === 'below') return `${col('uri')} like ${this.bind(`${escapeLike(p.value)}%`)}`;
         if (p.match === 'above') return `${this.bind(p.value)} like (replace(replace(${col('uri')}, '%', '\\%'), '_', '\\_') || '%')`;
         return `${col('uri')} = ${this.bind(p.value)}`;
+      case 'text':
+        return `${col('fts')} @@ plainto_tsquery('simple', ${this.bind(p.query)})`;
       case 'composite': {
         // Every component must hold on values of the same composite entry: comp is [[values of component 0], [values of component 1], ...].
         const parts = p.components.map((c, k) => {

@@ -39,13 +39,20 @@ function indexRows(entries: IndexEntry[]): Row[] {
       case 'reference': return { code, ref_type: v.targetType, ref_id: v.targetId, ref_url: v.url };
       case 'uri': return { code, uri: v.value };
       case 'composite': return { code, comp: v.components };
+      case 'text': return { code, fts: v.value };
     }
   });
 }
 
-const INDEX_COLUMNS = `code text, str_norm text, str_exact text, tok_system text, tok_code text, tok_text text, lo numeric, hi numeric,
-  q_system text, q_code text, ref_type text, ref_id text, ref_url text, uri text, comp jsonb`;
-const INDEX_NAMES = 'code, str_norm, str_exact, tok_system, tok_code, tok_text, lo, hi, q_system, q_code, ref_type, ref_id, ref_url, uri, comp';
+// search_index columns as sent in the jsonb array, and how each is stored.
+const INDEX_FIELDS: [string, string][] = [
+  ['code', 'text'], ['str_norm', 'text'], ['str_exact', 'text'], ['tok_system', 'text'], ['tok_code', 'text'], ['tok_text', 'text'],
+  ['lo', 'numeric'], ['hi', 'numeric'], ['q_system', 'text'], ['q_code', 'text'], ['ref_type', 'text'], ['ref_id', 'text'], ['ref_url', 'text'],
+  ['uri', 'text'], ['comp', 'jsonb'], ['fts', 'text'],
+];
+const INDEX_COLUMNS = INDEX_FIELDS.map(([n, t]) => `${n} ${t}`).join(', ');
+const INDEX_NAMES = INDEX_FIELDS.map(([n]) => n).join(', ');
+const INDEX_VALUES = INDEX_FIELDS.map(([n]) => (n === 'fts' ? `to_tsvector('simple', x.fts)` : `x.${n}`)).join(', ');
 
 // One statement per write: resource row, history row and index rows commit together even outside a transaction.
 const CREATE_SQL = `with r as (
@@ -55,7 +62,7 @@ const CREATE_SQL = `with r as (
   h as (insert into resource_history (resource_type, id, version_id, rid, last_updated, seq, deleted, content)
     select resource_type, id, version_id, rid, last_updated, seq, false, content from r),
   i as (insert into search_index (rid, resource_type, ${INDEX_NAMES})
-    select r.rid, r.resource_type, x.* from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS}))
+    select r.rid, r.resource_type, ${INDEX_VALUES} from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS}))
   select rid from r`;
 
 const UPDATE_SQL = `with r as (
@@ -66,7 +73,7 @@ const UPDATE_SQL = `with r as (
     select resource_type, id, version_id, rid, last_updated, seq, deleted, content from r),
   d as (delete from search_index where rid in (select rid from r)),
   i as (insert into search_index (rid, resource_type, ${INDEX_NAMES})
-    select r.rid, r.resource_type, x.* from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS}))
+    select r.rid, r.resource_type, ${INDEX_VALUES} from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS}))
   select rid from r`;
 
 export class SqlSession implements PersistenceSession {
@@ -158,7 +165,7 @@ export class SqlSession implements PersistenceSession {
       await this.db.raw(`with r as (select rid, resource_type from resource where resource_type = ? and id = ? and not deleted),
         d as (delete from search_index where rid in (select rid from r)${codeFilter})
         insert into search_index (rid, resource_type, ${INDEX_NAMES})
-        select r.rid, r.resource_type, x.* from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS})`, bindings);
+        select r.rid, r.resource_type, ${INDEX_VALUES} from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS})`, bindings);
     }
   }
 
@@ -184,7 +191,7 @@ export class SqlStore extends SqlSession implements PersistenceAdapter {
   constructor(protected readonly knex: Knex, opts: SqlStoreOptions, private readonly onClose?: () => Promise<void>) {
     super(knex);
     this.name = opts.name;
-    this.capabilities = { transactions: true, chaining: true, reverseChaining: true, fullText: false, sort: true, totalAccurate: true, ...opts.capabilities };
+    this.capabilities = { transactions: true, chaining: true, reverseChaining: true, fullText: true, sort: true, totalAccurate: true, ...opts.capabilities };
   }
 
   async init(): Promise<void> {

@@ -28,6 +28,8 @@ export type Predicate =
   /** targetType/targetId for local references; url for absolute or canonical ones. */
   | { type: 'reference'; targetType?: string; targetId?: string; url?: string }
   | { type: 'uri'; match: 'eq' | 'below' | 'above'; value: string }
+  /** Full text (_text, _content): every word of the query occurs in the text. */
+  | { type: 'text'; query: string }
   /** Composite: every component must hold on the same composite entry. */
   | { type: 'composite'; components: Predicate[] };
 

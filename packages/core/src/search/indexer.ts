@@ -46,7 +46,8 @@ export function rewriteExpression(e: string): string {
 export class Indexer {
   private readonly cache = new Map<string, CompiledParam[]>();
   private readonly model: unknown;
-  constructor(private readonly defs: FhirDefinitions) {
+  /** With `fullText`, every resource also gets _text (narrative) and _content (all strings) entries. */
+  constructor(private readonly defs: FhirDefinitions, private readonly fullText = false) {
     this.model = defs.version === 'stu3' ? stu3Model : r4Model;
   }
 
@@ -127,6 +128,7 @@ export class Indexer {
         for (const extra of derivedValues(p.def, node)) out.push(extra);
       }
     }
+    if (this.fullText) out.push(...fullTextEntries(resource));
     return dedupe(out);
   }
 
@@ -140,6 +142,27 @@ export class Indexer {
       return [];
     }
   }
+}
+
+/** _text: the narrative without markup; _content: every string value of the resource. */
+function fullTextEntries(resource: Resource): IndexEntry[] {
+  const out: IndexEntry[] = [];
+  const div = (resource.text as { div?: unknown } | undefined)?.div;
+  if (typeof div === 'string') {
+    const text = div.replace(/<[^>]*>/g, ' ').replace(/&[a-z]+;|&#\d+;/gi, ' ').replace(/\s+/g, ' ').trim();
+    if (text) out.push({ code: '_text', value: { type: 'text', value: text } });
+  }
+  const strings: string[] = [];
+  const walk = (v: unknown, key: string) => {
+    if (typeof v === 'string') {
+      if (key !== 'div' && key !== 'data' && key !== 'reference' && key !== 'url' && key !== 'system') strings.push(v);
+    } else if (Array.isArray(v)) for (const x of v) walk(x, key);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'meta') walk(x, k);
+  };
+  walk(resource, '');
+  const content = strings.join(' ').slice(0, 100_000);
+  if (content) out.push({ code: '_content', value: { type: 'text', value: content } });
+  return out;
 }
 
 /** Values for modifiers that search a related element: `:identifier` on references, `:of-type` on identifiers. */

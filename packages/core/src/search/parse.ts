@@ -4,7 +4,7 @@ import { badRequest, notSupported } from '../errors.js';
 import { dateRange, normalizeString, numberRange } from './values.js';
 import type { IncludeSpec, ParamRef, Predicate, Prefix, RangeTest, SearchExpr, SearchQuery, SortKey, SummaryMode, TotalMode } from './expression.js';
 
-export interface SearchLimits { defaultCount: number; maxCount: number }
+export interface SearchLimits { defaultCount: number; maxCount: number; fullText?: boolean }
 export interface ParsedSearch { query: SearchQuery; ignored: string[]; continuation?: string }
 
 /** Parameters that shape results or transport rather than filter. */
@@ -168,7 +168,11 @@ export class SearchParser {
       if (modifier) throw badRequest(`Modifier ':${modifier}' is not valid on _lastUpdated.`);
       return or(splitRaw(value, ',').map((v) => ({ kind: 'lastUpdated' as const, range: this.rangeFor('date', unescape(v), '_lastUpdated') })));
     }
-    if (code === '_text' || code === '_content') throw notSupported(`${code} (full-text search) is not supported by this server.`);
+    if (code === '_text' || code === '_content') {
+      if (!this.limits.fullText) throw notSupported(`${code} (full-text search) is not supported by this server's storage.`);
+      if (modifier) throw badRequest(`Modifier ':${modifier}' is not valid on ${code}.`);
+      return or(splitRaw(value, ',').map((v) => ({ kind: 'value' as const, param: { code, type: 'special' as const }, predicate: { type: 'text' as const, query: unescape(v) } })));
+    }
     if (code === '_list' || code === '_query' || code === '_filter') throw notSupported(`${code} is not supported by this server.`);
     const def = this.paramFor(types, code);
     if (!def) throw new UnknownParam(code, types.length === 1 ? types[0] : undefined);

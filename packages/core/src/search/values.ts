@@ -10,7 +10,9 @@ export interface QuantityValue { type: 'quantity'; value: number; system: string
 export interface ReferenceValue { type: 'reference'; targetType: string | null; targetId: string | null; url: string | null }
 export interface UriValue { type: 'uri'; value: string }
 export interface CompositeValue { type: 'composite'; components: IndexValue[][] }
-export type IndexValue = StringValue | TokenValue | DateValue | NumberValue | QuantityValue | ReferenceValue | UriValue | CompositeValue;
+/** Free text for _text (narrative) and _content (every string in the resource). */
+export interface TextValue { type: 'text'; value: string }
+export type IndexValue = StringValue | TokenValue | DateValue | NumberValue | QuantityValue | ReferenceValue | UriValue | CompositeValue | TextValue;
 
 /** One index entry: the value of search parameter `code` on a resource. */
 export interface IndexEntry { code: string; value: IndexValue }
