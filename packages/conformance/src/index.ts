@@ -7,6 +7,7 @@ import { Client } from './client.js';
 import { crudSuite } from './suites/crud.js';
 import { customParamsSuite } from './suites/custom-params.js';
 import { fullTextSuite } from './suites/fulltext.js';
+import { terminologySuite } from './suites/terminology.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -34,6 +35,7 @@ export function runConformance(target: ConformanceTarget): void {
     crudSuite(fx);
     customParamsSuite(fx);
     fullTextSuite(fx);
+    terminologySuite(fx);
   });
 }
 

@@ -17,6 +17,7 @@ import { makeBundle } from './bundle.js';
 import { applyFhirPathPatch, applyJsonPatch } from './patch.js';
 import { buildCapabilityStatement } from './capability.js';
 import { toSearchParamDef } from './custom-params.js';
+import { resolveTerminology } from './terminology.js';
 import type { SearchParamDef } from './definitions.js';
 
 export interface EngineOptions {
@@ -387,6 +388,7 @@ export class FhirEngine {
     const { query } = this.parser.parse([type], criteria, { strict: true });
     if (!query.where) throw badRequest('Conditional criteria must contain at least one search parameter.');
     query.count = limit;
+    query.where = await resolveTerminology(query.where, s);
     const page = await s.search(query);
     return page.rows.map((r) => r.version);
   }
@@ -415,6 +417,7 @@ export class FhirEngine {
       else q.after = c.k;
       offset = c.o;
     }
+    q.where = await resolveTerminology(q.where, this.session(ctx));
     const page = await this.session(ctx).search(summaryCount ? { ...q, count: 0, total: 'accurate' } : q);
     const base = req.baseUrl;
     const entries: BundleEntry[] = page.rows.map((row) => ({

@@ -16,3 +16,4 @@ export * from './search/indexer.js';
 export * from './search/parse.js';
 export { toXml, fromXml } from './format/xml.js';
 export * from './custom-params.js';
+export * from './terminology.js';

@@ -44,10 +44,10 @@ export class SqlBuilder {
   /** Condition on resource alias `r` for `expr`, where `types` are the resource types `r` may have. */
   expr(e: SearchExpr, r: string, types: string[]): string {
     switch (e.kind) {
-      case 'and': return `(${e.exprs.map((x) => this.expr(x, r, types)).join(' and ')})`;
-      case 'or': return `(${e.exprs.map((x) => this.expr(x, r, types)).join(' or ')})`;
+      case 'and': return e.exprs.length ? `(${e.exprs.map((x) => this.expr(x, r, types)).join(' and ')})` : 'true';
+      case 'or': return e.exprs.length ? `(${e.exprs.map((x) => this.expr(x, r, types)).join(' or ')})` : 'false';
       case 'not': return `not ${this.expr(e.expr, r, types)}`;
-      case 'id': return `${r}.id in (${e.ids.map((id) => this.bind(id)).join(', ')})`;
+      case 'id': return e.ids.length ? `${r}.id in (${e.ids.map((id) => this.bind(id)).join(', ')})` : 'false';
       case 'type': return `${r}.resource_type in (${e.types.map((t) => this.bind(t)).join(', ')})`;
       case 'lastUpdated': {
         const c = (_f: string) => `${r}.last_updated`;
@@ -117,6 +117,9 @@ export class SqlBuilder {
         if (p.match === 'below') return `${col('uri')} like ${this.bind(`${escapeLike(p.value)}%`)}`;
         if (p.match === 'above') return `${this.bind(p.value)} like (replace(replace(${col('uri')}, '%', '\\%'), '_', '\\_') || '%')`;
         return `${col('uri')} = ${this.bind(p.value)}`;
+      case 'token-in':
+      case 'token-hierarchy':
+        throw new Error('Terminology predicates are resolved by core before translation.');
       case 'text':
         return `${col('fts')} @@ plainto_tsquery('simple', ${this.bind(p.query)})`;
       case 'composite': {

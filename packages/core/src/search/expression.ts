@@ -22,6 +22,12 @@ export type Predicate =
   /** system undefined = any system; null = no system. code undefined = any code in the system. */
   | { type: 'token'; system?: string | null; code?: string; ignoreCase?: boolean }
   | { type: 'token-text'; text: string }
+  /**
+   * Terminology-based token tests (:in, :below, :above). Core rewrites them into plain token
+   * predicates from ValueSets and CodeSystems stored in the server before an adapter sees them.
+   */
+  | { type: 'token-in'; valueSet: string }
+  | { type: 'token-hierarchy'; direction: 'below' | 'above'; system: string; code: string }
   | { type: 'date'; range: RangeTest }
   | { type: 'number'; range: RangeTest }
   | { type: 'quantity'; range: RangeTest; system?: string | null; code?: string }

@@ -173,7 +173,13 @@ export class SearchParser {
       if (modifier) throw badRequest(`Modifier ':${modifier}' is not valid on ${code}.`);
       return or(splitRaw(value, ',').map((v) => ({ kind: 'value' as const, param: { code, type: 'special' as const }, predicate: { type: 'text' as const, query: unescape(v) } })));
     }
-    if (code === '_list' || code === '_query' || code === '_filter') throw notSupported(`${code} is not supported by this server.`);
+    if (code === '_list') {
+      // Resources that List/<id> refers to (List.entry.item, the List 'item' parameter).
+      if (modifier) throw badRequest(`Modifier ':${modifier}' is not valid on _list.`);
+      if (!/^[A-Za-z0-9\-.]{1,64}$/.test(value)) throw badRequest(`_list takes the id of a List, got '${value}'.`);
+      return { kind: 'has', sourceType: 'List', param: { code: 'item', type: 'reference' }, expr: { kind: 'id', ids: [value] } };
+    }
+    if (code === '_query' || code === '_filter') throw notSupported(`${code} is not supported by this server.`);
     const def = this.paramFor(types, code);
     if (!def) throw new UnknownParam(code, types.length === 1 ? types[0] : undefined);
     for (const t of types) if (!this.indexed(t).has(code)) throw notSupported(`Search parameter '${code}' of ${t} is not supported by this server.`);
@@ -207,6 +213,10 @@ export class SearchParser {
       const tokenDef: SearchParamDef = { ...def, type: 'token' };
       return { kind: 'value', param: { code: `${def.code}:identifier`, type: 'token' }, predicate: this.predicate(tokenDef, undefined, raw) };
     }
+    if (modifier === 'not-in') {
+      if (def.type !== 'token') throw badRequest(`:not-in is only valid on token parameters ('${def.code}' is ${def.type}).`);
+      return { kind: 'not', expr: { kind: 'value', param, predicate: this.predicate(def, 'not-in', raw) } };
+    }
     if (modifier === 'of-type') {
       if (def.type !== 'token') throw badRequest(`:of-type is only valid on token parameters ('${def.code}' is ${def.type}).`);
       return { kind: 'value', param: { code: `${def.code}:of-type`, type: 'token' }, predicate: this.predicate(def, modifier, raw) };
@@ -223,8 +233,11 @@ export class SearchParser {
         return { type: 'string', match: modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : 'starts', value: modifier === 'exact' ? v : normalizeString(v) };
       case 'token': {
         if (modifier === 'text') return { type: 'token-text', text: normalizeString(v) };
-        if (modifier === 'in' || modifier === 'not-in' || modifier === 'above' || modifier === 'below') {
-          throw notSupported(`Token modifier ':${modifier}' needs terminology services, which this server does not provide.`);
+        if (modifier === 'in' || modifier === 'not-in') return { type: 'token-in', valueSet: v };
+        if (modifier === 'above' || modifier === 'below') {
+          const parts = splitEscaped(raw, '|');
+          if (parts.length !== 2 || !parts[0] || !parts[1]) throw badRequest(`:${modifier} takes system|code (the CodeSystem must be stored in this server), got '${v}'.`);
+          return { type: 'token-hierarchy', direction: modifier, system: parts[0], code: parts[1] };
         }
         if (modifier === 'of-type') {
           // Indexed as code `<param>:of-type` with system = the type's system and code = 'typeCode|value'.
