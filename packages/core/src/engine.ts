@@ -16,7 +16,7 @@ import { shapeResource } from './shape.js';
 import { makeBundle } from './bundle.js';
 import { applyFhirPathPatch, applyJsonPatch } from './patch.js';
 import { buildCapabilityStatement } from './capability.js';
-import { toSearchParamDef } from './custom-params.js';
+import { isEvaluable, toSearchParamDef } from './custom-params.js';
 import { resolveTerminology } from './terminology.js';
 import type { SearchParamDef } from './definitions.js';
 
@@ -150,7 +150,7 @@ export class FhirEngine {
   }
 
   private registerSearchParameter(r: Resource): void {
-    if ((r as { status?: string }).status === 'retired') return;
+    if (!isEvaluable(r)) return;
     const def = toSearchParamDef(this.defs, this.indexer, r);
     this.defs.addSearchParameter(def);
     this.customParams.set(def.url, def);
@@ -215,7 +215,7 @@ export class FhirEngine {
       e.outcome.issue = issues;
       throw e;
     }
-    if (type === 'SearchParameter') toSearchParamDef(this.defs, this.indexer, r);
+    if (type === 'SearchParameter' && isEvaluable(r)) toSearchParamDef(this.defs, this.indexer, r);
     return r;
   }
 

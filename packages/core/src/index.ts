@@ -17,3 +17,4 @@ export * from './search/parse.js';
 export { toXml, fromXml } from './format/xml.js';
 export * from './custom-params.js';
 export * from './terminology.js';
+export * from './element-model.js';

@@ -50,6 +50,28 @@ describe('HTTP API on PostgreSQL', { skip: unavailable }, () => {
     assert.deepEqual(Object.keys(el).sort(), ['gender', 'id', 'meta', 'resourceType']);
   });
 
+  test('XML in and out: Content-Type, Accept and _format', async () => {
+    const xml = '<Patient xmlns="http://hl7.org/fhir"><active value="true"/><name><family value="Xml"/><given value="Ada"/></name><birthDate value="1815-12-10"/></Patient>';
+    const res = await fetch(`${srv.url}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+xml', accept: 'application/fhir+xml' }, body: xml });
+    assert.equal(res.status, 201);
+    assert.equal(res.headers.get('content-type'), 'application/fhir+xml; charset=utf-8');
+    const text = await res.text();
+    const id = /<id value="([^"]+)"\/>/.exec(text)![1];
+    assert.match(text, /^<Patient xmlns="http:\/\/hl7.org\/fhir"><id value="[^"]+"\/><meta><versionId value="1"\/>/);
+    assert.match(text, /<name><family value="Xml"\/><given value="Ada"\/><\/name>/);
+    const asJson = await (await fetch(`${srv.url}/Patient/${id}`)).json();
+    assert.deepEqual(asJson.name, [{ family: 'Xml', given: ['Ada'] }]);
+    assert.equal(asJson.active, true);
+    const viaFormat = await fetch(`${srv.url}/Patient?_id=${id}&_format=xml`);
+    assert.equal(viaFormat.headers.get('content-type'), 'application/fhir+xml; charset=utf-8');
+    assert.match(await viaFormat.text(), /^<Bundle xmlns="http:\/\/hl7.org\/fhir">.*<total value="1"\/>/);
+    const bad = await fetch(`${srv.url}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+xml' }, body: '<Patient xmlns="http://hl7.org/fhir"><name><family value="x"/></nam></Patient>' });
+    assert.equal(bad.status, 400);
+    const err = await fetch(`${srv.url}/Patient/nope-404`, { headers: { accept: 'application/fhir+xml' } });
+    assert.equal(err.status, 404);
+    assert.match(await err.text(), /^<OperationOutcome xmlns="http:\/\/hl7.org\/fhir"><issue><severity value="error"\/><code value="not-found"\/>/);
+  });
+
   test('errors are OperationOutcomes with the right status', async () => {
     const cases: [string, RequestInit, number, string][] = [
       ['/Patient', { method: 'POST', headers: json, body: '{not json' }, 400, 'structure'],
