@@ -8,6 +8,7 @@ import { crudSuite } from './suites/crud.js';
 import { customParamsSuite } from './suites/custom-params.js';
 import { fullTextSuite } from './suites/fulltext.js';
 import { terminologySuite } from './suites/terminology.js';
+import { bundlesSuite } from './suites/bundles.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -36,6 +37,7 @@ export function runConformance(target: ConformanceTarget): void {
     customParamsSuite(fx);
     fullTextSuite(fx);
     terminologySuite(fx);
+    bundlesSuite(fx);
   });
 }
 

@@ -2,7 +2,7 @@
 // (https://hl7.org/fhir/R4/http.html). No HTTP, no SQL: a FhirRequest in, a FhirResponse out.
 import { randomUUID } from 'node:crypto';
 import { definitions, type FhirDefinitions, type FhirVersionName } from './definitions.js';
-import { badRequest, conflict, FhirError, gone, methodNotAllowed, notFound, notSupported, outcome, preconditionFailed, toFhirError } from './errors.js';
+import { badRequest, conflict, FhirError, gone, methodNotAllowed, notFound, outcome, preconditionFailed, toFhirError } from './errors.js';
 import type { PersistenceAdapter, PersistenceSession, StoredVersion, WriteOp } from './persistence.js';
 import { Indexer } from './search/indexer.js';
 import { SearchParser } from './search/parse.js';
@@ -18,6 +18,7 @@ import { applyFhirPathPatch, applyJsonPatch } from './patch.js';
 import { buildCapabilityStatement } from './capability.js';
 import { isEvaluable, toSearchParamDef } from './custom-params.js';
 import { resolveTerminology } from './terminology.js';
+import { processBundle } from './bundles.js';
 import type { SearchParamDef } from './definitions.js';
 
 export interface EngineOptions {
@@ -31,6 +32,8 @@ export interface EngineOptions {
   maxCount?: number;
   /** Most resources _include/_revinclude may add to one page. */
   maxIncludes?: number;
+  /** Most entries one batch or transaction bundle may hold; more give 413. */
+  maxBundleEntries?: number;
   /** Secret that signs continuation tokens (random per process when unset). */
   pagingSecret?: string;
   software?: { name: string; version: string };
@@ -39,7 +42,12 @@ export interface EngineOptions {
 /** Called before an interaction runs (also for each entry of a batch or transaction); throws to refuse. */
 export type Authorizer = (route: Route) => void;
 
-export interface Ctx { session?: PersistenceSession; authorize?: Authorizer }
+export interface Ctx {
+  session?: PersistenceSession;
+  authorize?: Authorizer;
+  /** The id a create (or a conditional update that creates) gives the new resource; random when unset. */
+  newId?: string;
+}
 
 /** An extended operation ($name) at system, type or instance level. */
 export type OperationHandler = (engine: FhirEngine, route: Route, req: FhirRequest, ctx: Ctx) => Promise<FhirResponse>;
@@ -68,6 +76,7 @@ export class FhirEngine {
       defaultCount: opts.defaultCount ?? 20,
       maxCount: opts.maxCount ?? 1000,
       maxIncludes: opts.maxIncludes ?? 1000,
+      maxBundleEntries: opts.maxBundleEntries ?? 1000,
       software: opts.software ?? { name: 'Hestia', version: '0.1.0' },
     };
     this.parser = new SearchParser(this.defs, { defaultCount: this.options.defaultCount, maxCount: this.options.maxCount, fullText: opts.adapter.capabilities.fullText }, (t) => this.indexer.indexedParams(t));
@@ -113,7 +122,7 @@ export class FhirEngine {
       case 'history-system': return this.history({}, q, req, ctx);
       case 'batch':
       case 'transaction':
-        throw notSupported('Batch and transaction bundles are not supported yet.');
+        return processBundle(this, route, req, ctx);
       case 'operation': {
         const op = this.operations.get(route.operation!);
         if (!op) throw notFound(`Unknown operation '$${route.operation}'.`);
@@ -234,16 +243,21 @@ export class FhirEngine {
     const body = this.checkBody(type, req.body);
     const ifNoneExist = req.headers['if-none-exist'];
     if (ifNoneExist) {
-      const criteria = conditionParams(ifNoneExist);
       return this.tx(ctx, async (s) => {
-        await s.lock(`create:${type}?${ifNoneExist}`);
-        const matches = await this.match(s, type, criteria, 2);
-        if (matches.length > 1) throw preconditionFailed(`If-None-Exist '${ifNoneExist}' matches more than one ${type}.`);
-        if (matches.length === 1) return this.writeResponse(req, matches[0], 200);
-        return this.doCreate(s, type, body, randomUUID(), req);
+        const existing = await this.ifNoneExistMatch(s, type, ifNoneExist);
+        if (existing) return this.writeResponse(req, existing, 200);
+        return this.doCreate(s, type, body, ctx.newId ?? randomUUID(), req);
       });
     }
-    return this.tx(ctx, (s) => this.doCreate(s, type, body, randomUUID(), req));
+    return this.tx(ctx, (s) => this.doCreate(s, type, body, ctx.newId ?? randomUUID(), req));
+  }
+
+  /** The resource an If-None-Exist criteria matches, if any (412 when several); the criteria stay locked until the transaction ends. */
+  async ifNoneExistMatch(s: PersistenceSession, type: string, ifNoneExist: string): Promise<StoredVersion | undefined> {
+    await s.lock(`create:${type}?${ifNoneExist}`);
+    const matches = await this.match(s, type, conditionParams(ifNoneExist), 2);
+    if (matches.length > 1) throw preconditionFailed(`If-None-Exist '${ifNoneExist}' matches more than one ${type}.`);
+    return matches[0];
   }
 
   private async doCreate(s: PersistenceSession, type: string, body: Resource, id: string, req: FhirRequest): Promise<FhirResponse> {
@@ -285,20 +299,29 @@ export class FhirEngine {
     const ifMatch = req.headers['if-match'];
     const expected = ifMatch ? parseETag(ifMatch) : undefined;
     return this.tx(ctx, async (s) => {
-      await s.lock(`update:${type}?${JSON.stringify(req.query)}`);
-      const matches = await this.match(s, type, req.query, 2);
-      if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}.`);
-      if (matches.length === 0) {
-        const id = body.id ?? randomUUID();
-        const existing = body.id ? await s.read(type, body.id, { forUpdate: true }) : undefined;
-        if (existing && !existing.deleted) throw conflict(`${type}/${body.id} exists but does not match the criteria.`);
-        return this.doUpdate(s, type, id, body, existing, expected, req);
-      }
-      const id = matches[0].id;
-      if (body.id !== undefined && body.id !== id) throw badRequest(`The body's id '${body.id}' does not match the resource found (${type}/${id}).`);
+      const id = await this.conditionalUpdateTarget(s, type, req.query, body.id, ctx.newId);
       const cur = await s.read(type, id, { forUpdate: true });
       return this.doUpdate(s, type, id, { ...body, id }, cur, expected, req);
     });
+  }
+
+  /**
+   * The id a conditional update writes: the one match (412 when several), else the body's id if no
+   * current resource has it (409 otherwise), else `newId`. The criteria stay locked until the transaction ends.
+   */
+  async conditionalUpdateTarget(s: PersistenceSession, type: string, criteria: [string, string][], bodyId: string | undefined, newId: string = randomUUID()): Promise<string> {
+    await s.lock(`update:${type}?${JSON.stringify(criteria)}`);
+    const matches = await this.match(s, type, criteria, 2);
+    if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}.`);
+    if (matches.length === 1) {
+      const id = matches[0].id;
+      if (bodyId !== undefined && bodyId !== id) throw badRequest(`The body's id '${bodyId}' does not match the resource found (${type}/${id}).`);
+      return id;
+    }
+    if (bodyId === undefined) return newId;
+    const existing = await s.read(type, bodyId, { forUpdate: true });
+    if (existing && !existing.deleted) throw conflict(`${type}/${bodyId} exists but does not match the criteria.`);
+    return bodyId;
   }
 
   async patch(type: string, id: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
@@ -329,14 +352,17 @@ export class FhirEngine {
     if (!req.query.length) throw badRequest('Conditional patch needs search criteria in the URL.');
     const ifMatch = req.headers['if-match'];
     const expected = ifMatch ? parseETag(ifMatch) : undefined;
-    return this.tx(ctx, async (s) => {
-      const matches = await this.match(s, type, req.query, 2);
-      if (matches.length === 0) throw notFound(`No ${type} matches the criteria.`);
-      if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}.`);
-      const cur = await s.read(type, matches[0].id, { forUpdate: true });
-      if (!cur || cur.deleted) throw notFound(`No ${type} matches the criteria.`);
-      return this.doPatch(s, cur, expected, req);
-    });
+    return this.tx(ctx, async (s) => this.doPatch(s, await this.conditionalPatchTarget(s, type, req.query), expected, req));
+  }
+
+  /** The one current resource a conditional patch applies to (404 when none, 412 when several), locked for update. */
+  async conditionalPatchTarget(s: PersistenceSession, type: string, criteria: [string, string][]): Promise<StoredVersion> {
+    const matches = await this.match(s, type, criteria, 2);
+    if (matches.length === 0) throw notFound(`No ${type} matches the criteria.`);
+    if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}.`);
+    const cur = await s.read(type, matches[0].id, { forUpdate: true });
+    if (!cur || cur.deleted) throw notFound(`No ${type} matches the criteria.`);
+    return cur;
   }
 
   async delete(type: string, id: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
@@ -369,10 +395,8 @@ export class FhirEngine {
   async conditionalDelete(type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
     const criteria = req.query.filter(([k]) => k !== '_hardDelete');
     if (!criteria.length) throw badRequest('Conditional delete needs search criteria in the URL.');
-    const max = this.options.conditionalDeleteMax;
     return this.tx(ctx, async (s) => {
-      const matches = await this.match(s, type, criteria, max + 1);
-      if (matches.length > max) throw preconditionFailed(`The criteria match more than ${max} ${type} resources; narrow them.`);
+      const matches = await this.conditionalDeleteTargets(s, type, criteria);
       for (const m of matches) {
         const cur = await s.read(type, m.id, { forUpdate: true });
         if (cur && !cur.deleted) await this.doDelete(s, cur);
@@ -381,8 +405,16 @@ export class FhirEngine {
     });
   }
 
-  /** Resources of `type` matching search criteria (for conditional interactions), at most `limit`. */
-  private async match(s: PersistenceSession, type: string, criteria: [string, string][], limit: number): Promise<StoredVersion[]> {
+  /** The resources a conditional delete removes (412 when more than conditionalDeleteMax match). */
+  async conditionalDeleteTargets(s: PersistenceSession, type: string, criteria: [string, string][]): Promise<StoredVersion[]> {
+    const max = this.options.conditionalDeleteMax;
+    const matches = await this.match(s, type, criteria, max + 1);
+    if (matches.length > max) throw preconditionFailed(`The criteria match more than ${max} ${type} resources; narrow them.`);
+    return matches;
+  }
+
+  /** Resources of `type` matching search criteria (for conditional interactions and references), at most `limit`. */
+  async match(s: PersistenceSession, type: string, criteria: [string, string][], limit: number): Promise<StoredVersion[]> {
     const control = criteria.filter(([k]) => ['_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_format'].includes(k));
     if (control.length) throw badRequest(`Conditional criteria may not use ${control.map(([k]) => k).join(', ')}.`);
     const { query } = this.parser.parse([type], criteria, { strict: true });
@@ -393,7 +425,8 @@ export class FhirEngine {
     return page.rows.map((r) => r.version);
   }
 
-  private writeResponse(req: FhirRequest, v: StoredVersion, status: number): FhirResponse {
+  /** The response to a write (or a conditional create that found its match), honouring Prefer: return. */
+  writeResponse(req: FhirRequest, v: StoredVersion, status: number): FhirResponse {
     const headers = { ...versionHeaders(v), Location: `${req.baseUrl}/${v.resourceType}/${v.id}/_history/${v.versionId}` };
     const prefer = preferReturn(req);
     if (prefer === 'minimal') return { status, headers };

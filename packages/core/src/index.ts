@@ -8,6 +8,7 @@ export * from './versioning.js';
 export * from './validation.js';
 export * from './paging.js';
 export * from './bundle.js';
+export * from './query.js';
 export * from './shape.js';
 export * from './patch.js';
 export * from './search/expression.js';

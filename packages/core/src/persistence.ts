@@ -82,4 +82,14 @@ export interface PersistenceAdapter extends PersistenceSession {
   /** Reachability check for health endpoints. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Optional: database call timings and connection pool usage, for metrics. */
+  readonly instrumentation?: AdapterInstrumentation;
+}
+
+/** What an adapter may tell about its database for metrics, without exposing its internals. */
+export interface AdapterInstrumentation {
+  /** Calls `listener` after every database call with its duration; returns the function that unsubscribes. */
+  onCall(listener: (durationMs: number, failed: boolean) => void): () => void;
+  /** Connections in use, idle, and requests waiting for one, now; `max` is the pool's size. */
+  pool(): { used: number; idle: number; pending: number; max: number };
 }

@@ -2,10 +2,11 @@
 // a PostgreSQL server (pg) and the embedded database (PGlite, one connection).
 import type { Knex } from 'knex';
 import {
-  conflict, FhirError, type AdapterCapabilities, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
+  conflict, FhirError, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
   type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
 import { buildSearch, clampMs } from './search-sql.js';
+import { knexInstrumentation } from './instrumentation.js';
 import { migrate } from './schema.js';
 
 type Db = Knex | Knex.Transaction;
@@ -76,6 +77,23 @@ const UPDATE_SQL = `with r as (
     select r.rid, r.resource_type, ${INDEX_VALUES} from r, jsonb_to_recordset(?) as x(${INDEX_COLUMNS}))
   select rid from r`;
 
+// Many creates in one statement: the rows and their index entries travel as one json document
+// (json, not jsonb, so each resource's content keeps its element order).
+const CREATE_MANY_SQL = `with input as (
+    select * from json_to_recordset(?::json) as t(ord int, resource_type text, id text, version_id int, last_updated timestamptz, content json, idx json)),
+  r as (
+    insert into resource (resource_type, id, version_id, last_updated, seq, deleted, content)
+    select resource_type, id, version_id, last_updated, nextval('hestia_write_seq'), false, content from input order by ord
+    on conflict (resource_type, id) do nothing
+    returning rid, resource_type, id, version_id, last_updated, seq, content),
+  h as (insert into resource_history (resource_type, id, version_id, rid, last_updated, seq, deleted, content)
+    select resource_type, id, version_id, rid, last_updated, seq, false, content from r),
+  i as (insert into search_index (rid, resource_type, ${INDEX_NAMES})
+    select r.rid, r.resource_type, ${INDEX_VALUES} from r join input using (resource_type, id), json_to_recordset(input.idx) as x(${INDEX_COLUMNS}))
+  select resource_type, id from r`;
+/** Most creates sent in one statement. */
+const CREATE_BATCH = 500;
+
 export class SqlSession implements PersistenceSession {
   constructor(protected readonly db: Db) {}
 
@@ -100,8 +118,27 @@ export class SqlSession implements PersistenceSession {
     return row ? toVersion(row) : undefined;
   }
 
+  /** Runs of consecutive creates go out as one statement each; updates and deletes one by one, in order. */
   async write(ops: WriteOp[]): Promise<void> {
-    for (const op of ops) await this.writeOne(op);
+    for (let i = 0; i < ops.length;) {
+      let j = i;
+      while (j < ops.length && j - i < CREATE_BATCH && ops[j].expectedVersion === undefined) j++;
+      if (j - i > 1) {
+        await this.createMany(ops.slice(i, j));
+        i = j;
+      } else {
+        await this.writeOne(ops[i++]);
+      }
+    }
+  }
+
+  protected async createMany(ops: WriteOp[]): Promise<void> {
+    const rows = ops.map((op, ord) => ({ ord, resource_type: op.resourceType, id: op.id, version_id: op.versionId, last_updated: op.lastUpdated, content: op.resource, idx: indexRows(op.index) }));
+    const res = await this.db.raw(CREATE_MANY_SQL, [JSON.stringify(rows)]);
+    if (res.rows.length === ops.length) return;
+    const written = new Set((res.rows as Row[]).map((r) => `${r.resource_type}/${r.id}`));
+    const existing = ops.find((op) => !written.has(`${op.resourceType}/${op.id}`))!;
+    throw conflict(`${existing.resourceType}/${existing.id} already exists.`);
   }
 
   protected async writeOne(op: WriteOp): Promise<void> {
@@ -187,10 +224,12 @@ function translateError(e: unknown): unknown {
 export class SqlStore extends SqlSession implements PersistenceAdapter {
   readonly name: string;
   readonly capabilities: AdapterCapabilities;
+  readonly instrumentation: AdapterInstrumentation;
 
   constructor(protected readonly knex: Knex, opts: SqlStoreOptions, private readonly onClose?: () => Promise<void>) {
     super(knex);
     this.name = opts.name;
+    this.instrumentation = knexInstrumentation(knex);
     this.capabilities = { transactions: true, chaining: true, reverseChaining: true, fullText: true, sort: true, totalAccurate: true, ...opts.capabilities };
   }
 

@@ -53,6 +53,8 @@ export function createApp(opts: AppOptions): express.Express {
         routes.push(route);
         authorize?.(route);
       });
+      // The engine's response too: audit reads the status of each bundle entry from it.
+      res.locals.response = result;
       send(res, result, format, pretty, engine);
     } catch (e) {
       send(res, errorResponse(toFhirError(e)), format, pretty, engine);

@@ -51,21 +51,5 @@ export function serialize(defs: FhirDefinitions, body: Resource, format: Format,
   return { type: 'application/fhir+json; charset=utf-8', text: pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body) };
 }
 
-/** Query string pairs in order, keeping repeats; '+' stays '+' (FHIR timezones) rather than becoming a space. */
-export function parseQuery(url: string): [string, string][] {
-  const i = url.indexOf('?');
-  if (i < 0) return [];
-  const out: [string, string][] = [];
-  for (const part of url.slice(i + 1).split('&')) {
-    if (!part) continue;
-    const eq = part.indexOf('=');
-    const k = eq < 0 ? part : part.slice(0, eq);
-    const v = eq < 0 ? '' : part.slice(eq + 1);
-    try {
-      out.push([decodeURIComponent(k), decodeURIComponent(v)]);
-    } catch {
-      throw new FhirError(400, 'invalid', `Malformed query parameter '${part.slice(0, 100)}'.`);
-    }
-  }
-  return out;
-}
+/** Query string pairs in order, keeping repeats; '+' stays '+' (shared with core's bundle entry URLs). */
+export { parseQuery } from '@hestia/core';

@@ -1,17 +1,73 @@
-// Observability: audit records, correlation ids, health and metrics.
-// (Placeholder until audit logging lands.)
-import type { Express, RequestHandler } from 'express';
-import type { PersistenceAdapter } from '@hestia/core';
+// Observability: correlation ids, the application and audit logs, health and metrics.
+import express, { type Express, type Request, type RequestHandler } from 'express';
+import type winston from 'winston';
+import type { Authorizer, FhirEngine, PersistenceAdapter, Route } from '@hestia/core';
 import type { HestiaConfig } from '../config.js';
+import { AuditTrail, type AuditRecord } from './audit.js';
+import { AuditEventSink } from './audit-events.js';
+import { correlationMiddleware } from './correlation.js';
+import { HEALTH_PATH, healthHandler } from './health.js';
+import { appLogger, configureAppLogger, createAuditLogger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { SinkMonitor } from './sinks.js';
+
+export { appLogger } from './logger.js';
+export { currentCorrelationId, CORRELATION_HEADER } from './correlation.js';
+export type { AuditRecord, ResultType } from './audit.js';
+export type { HealthReport } from './health.js';
+
+export const METRICS_PATH = '/metrics';
 
 export interface ObservabilityLayer {
-  /** Middleware run first on every request (correlation id, audit). */
+  /** Middleware run first on every request: correlation id, health and metrics endpoints, audit trail. */
   middleware: RequestHandler[];
-  /** Routes mounted before the FHIR handler (health, metrics). */
+  /** Routes mounted before the FHIR handler (none: health and metrics answer before authentication). */
   routes: (app: Express) => void;
-  close?: () => Promise<void>;
+  /** Wraps the security layer's authorizer so that the audit trail learns each route as it is classified. */
+  observeRoutes(authorizerFor?: (req: Request) => Authorizer | undefined): (req: Request) => Authorizer;
+  /** The audit logger: transports added here receive every record (one JSON line each). */
+  auditLogger: winston.Logger;
+  sinks: SinkMonitor;
+  /** Resolves when every queued AuditEvent has been written. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }
 
-export async function createObservability(_config: HestiaConfig, _adapter: PersistenceAdapter): Promise<ObservabilityLayer> {
-  return { middleware: [], routes: () => undefined };
+export async function createObservability(config: HestiaConfig, adapter: PersistenceAdapter, engine: FhirEngine): Promise<ObservabilityLayer> {
+  configureAppLogger(config);
+  const metrics = config.observability.metrics.enabled ? new Metrics(adapter.instrumentation) : undefined;
+  const sinks = new SinkMonitor({
+    onFailure: (sink) => metrics?.sinkFailed(sink),
+    onChange: (sink, failing, error) => {
+      if (failing) appLogger.error(`Audit sink '${sink}' is failing.`, { sink, error: error instanceof Error ? error.message : String(error) });
+      else appLogger.info(`Audit sink '${sink}' is writing again.`, { sink });
+    },
+  });
+  const auditLogger = createAuditLogger(config, sinks);
+  const auditEvents = config.audit.auditEvents ? new AuditEventSink(engine, config.fhirVersion, sinks) : undefined;
+  const write = (record: AuditRecord, route?: Route) => {
+    // (winston warns about loggers without transports; with no sink configured there is nothing to write)
+    if (auditLogger.transports.length) auditLogger.log({ level: 'info', message: 'audit', record });
+    auditEvents?.add(record, route);
+  };
+  const trail = new AuditTrail({ engine, location: config.audit.location, write, completed: metrics && ((c) => metrics.requestCompleted(c)) });
+
+  // Health and metrics answer before authentication and are not audited.
+  const endpoints = express.Router();
+  endpoints.get(HEALTH_PATH, healthHandler(adapter, sinks));
+  if (metrics) endpoints.get(METRICS_PATH, metrics.handler());
+
+  return {
+    middleware: [correlationMiddleware(), endpoints, trail.middleware()],
+    routes: () => undefined,
+    observeRoutes: (authorizerFor) => trail.observe(authorizerFor),
+    auditLogger,
+    sinks,
+    flush: async () => auditEvents?.flush(),
+    async close() {
+      await auditEvents?.flush();
+      metrics?.close();
+      auditLogger.close();
+    },
+  };
 }
