@@ -249,7 +249,8 @@ export class FhirEngine {
         return this.doCreate(s, type, body, ctx.newId ?? randomUUID(), req);
       });
     }
-    return this.tx(ctx, (s) => this.doCreate(s, type, body, ctx.newId ?? randomUUID(), req));
+    // A plain create is one atomic write(): no transaction round trips needed.
+    return this.doCreate(this.session(ctx), type, body, ctx.newId ?? randomUUID(), req);
   }
 
   /** The resource an If-None-Exist criteria matches, if any (412 when several); the criteria stay locked until the transaction ends. */

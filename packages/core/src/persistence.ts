@@ -61,7 +61,10 @@ export interface PersistenceSession {
   read(resourceType: string, id: string, opts?: { forUpdate?: boolean }): Promise<StoredVersion | undefined>;
   readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]>;
   vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
-  /** Writes new versions; rejects with a 409 FhirError when `expectedVersion` no longer matches (or a create finds an existing id). */
+  /**
+   * Writes new versions, atomically even outside a transaction; rejects with a 409 FhirError when
+   * `expectedVersion` no longer matches (or a create finds an existing id).
+   */
   write(ops: WriteOp[]): Promise<void>;
   /** Removes every version and index row of a resource. */
   hardDelete(resourceType: string, id: string): Promise<boolean>;

@@ -5,6 +5,7 @@ import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import stu3Model from 'fhirpath/fhir-context/stu3/index.js';
 import type { FhirDefinitions, SearchParamDef } from '../definitions.js';
 import type { Resource } from '../types.js';
+import { compilePath } from './path-walker.js';
 import { dateRange, normalizeString, type IndexEntry, type IndexValue, type ReferenceValue } from './values.js';
 
 interface FpNode { data: unknown; fhirNodeDataType?: string; getTypeInfo?: () => { name: string } }
@@ -47,6 +48,9 @@ export class Indexer {
   private readonly cache = new Map<string, CompiledParam[]>();
   private readonly model: unknown;
   /** With `fullText`, every resource also gets _text (narrative) and _content (all strings) entries. */
+  /** Plain element paths are walked directly (see path-walker.ts); off = fhirpath.js for everything. */
+  fastPaths = true;
+
   constructor(private readonly defs: FhirDefinitions, private readonly fullText = false) {
     this.model = defs.version === 'stu3' ? stu3Model : r4Model;
   }
@@ -79,7 +83,7 @@ export class Indexer {
       const expr = pruneExpression(def.expression, type);
       if (!expr) continue;
       try {
-        const cp: CompiledParam = { def, fn: this.compile(expr) };
+        const cp: CompiledParam = { def, fn: (this.fastPaths && compilePath(this.defs, type, expr)) || this.compile(expr) };
         if (def.type === 'composite') {
           cp.components = [];
           for (const c of def.component ?? []) {
@@ -197,8 +201,13 @@ function nodeType(n: FpNode): string {
 type Json = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
+/** fhirpath.js wraps primitive decimals and integers in its own number objects. */
+function unwrap(data: unknown): unknown {
+  return data !== null && typeof data === 'object' && typeof (data as { toNumber?: unknown }).toNumber === 'function' ? (data as { toNumber(): number }).toNumber() : data;
+}
+
 export function toValues(def: SearchParamDef, node: FpNode): IndexValue[] {
-  const data = node.data as unknown;
+  const data = unwrap(node.data);
   const t = nodeType(node);
   if (data === null || data === undefined) return [];
   const o = (typeof data === 'object' ? data : {}) as Json;
