@@ -1,0 +1,52 @@
+// A measured phase, warm-up included, for the two places operations run: the load worker (HTTP
+// against the server on this thread) and this thread (raw baselines). Also records server-thread
+// event-loop utilization, machine CPU and, with --profile, a CPU profile of the server thread.
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { BenchContext, Side } from './context.js';
+import type { Driver, Plan } from './driver.js';
+import type { RemoteDriver } from './load-client.js';
+import { startCpuProfile, summarizeProfile, type ProfileSummary } from './profile.js';
+import { measure } from './runner.js';
+import { cpuBusy, cpuSnapshot } from './stats.js';
+
+export interface PhaseSpec { op: string; warmup: Plan; plan: Plan }
+
+/** Runs the phase through the load worker; the server answers on this (main) thread. */
+export async function serverPhase(ctx: BenchContext, label: string, driver: RemoteDriver, spec: PhaseSpec, caseName: string)
+  : Promise<{ side: Side; size?: number; profile?: ProfileSummary }> {
+  if (spec.warmup.flat().length) {
+    await driver.prepare(spec.op, spec.warmup);
+    await driver.measure(spec.op, spec.warmup, ctx.maxSeconds);
+  }
+  await driver.prepare(spec.op, spec.plan);
+  const stop = ctx.profile ? await startCpuProfile() : undefined;
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = await cpuSnapshot();
+  const { stats, size } = await driver.measure(spec.op, spec.plan, ctx.maxSeconds);
+  const cpu1 = await cpuSnapshot();
+  const serverElu = performance.eventLoopUtilization(elu0).utilization;
+  let profile: ProfileSummary | undefined;
+  if (stop) {
+    const p = await stop();
+    profile = summarizeProfile(p);
+    const dir = join(ctx.resultsDir, 'profiles');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `${caseName.replace(/\//g, '_')}.cpuprofile`), JSON.stringify(p));
+  }
+  return { side: { label, stats, serverElu, machineCpu: cpuBusy(cpu0, cpu1) }, size, profile };
+}
+
+/** Runs the phase on this thread (raw baselines). */
+export async function localPhase(ctx: BenchContext, driver: Driver, spec: PhaseSpec): Promise<Side> {
+  if (spec.warmup.flat().length) {
+    await driver.prepare?.(spec.op, spec.warmup);
+    await measure(driver, spec.op, spec.warmup, { maxSeconds: ctx.maxSeconds });
+  }
+  await driver.prepare?.(spec.op, spec.plan);
+  const cpu0 = await cpuSnapshot();
+  const stats = await measure(driver, spec.op, spec.plan, { maxSeconds: ctx.maxSeconds });
+  const cpu1 = await cpuSnapshot();
+  return { label: driver.label, stats, machineCpu: cpuBusy(cpu0, cpu1) };
+}

@@ -1,0 +1,59 @@
+// Printing results as a table and writing them as JSON.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { ComparisonResult, Result, Side, ValuesResult } from './context.js';
+import { formatProfile } from './profile.js';
+
+const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+const pct = (x: number | undefined) => (x === undefined ? '-' : `${Math.round(x * 100)} %`);
+const pad = (s: string, n: number) => s.padStart(n);
+
+/** "create c8: 1234 ops/s vs raw 4567 ops/s = 27 %" */
+export function ratioLine(r: ComparisonResult): string {
+  const s = r.subject.stats;
+  const head = `${r.case}: ${f(s.opsPerSec, 0)} ops/s (p50 ${f(s.p50)} ms, p99 ${f(s.p99)} ms)`;
+  if (!r.baseline) return head;
+  const b = r.baseline.stats;
+  return `${head} vs ${r.baseline.label} ${f(b.opsPerSec, 0)} ops/s (p50 ${f(b.p50)} ms, p99 ${f(b.p99)} ms) = ${pct(r.ratio)}`;
+}
+
+export function valuesLine(r: ValuesResult): string {
+  return `${r.case}: ${Object.entries(r.values).map(([k, v]) => `${k} ${v}${r.units?.[k] ? ` ${r.units[k]}` : ''}`).join(', ')}`;
+}
+
+function sideCells(s: Side | undefined, server: boolean): string[] {
+  if (!s) return Array.from({ length: server ? 7 : 6 }, () => '-');
+  const cells = [f(s.stats.opsPerSec, 0), String(s.stats.ops), f(s.stats.p50), f(s.stats.p99)];
+  if (server) cells.push(pct(s.serverElu));
+  cells.push(pct(s.stats.elu), pct(s.machineCpu));
+  return cells;
+}
+
+export function comparisonTable(results: ComparisonResult[]): string {
+  if (!results.length) return '';
+  const head = ['case', 'ops/s', 'ops', 'p50 ms', 'p99 ms', 'srv ELU', 'cli ELU', 'CPU', '│', 'raw ops/s', 'ops', 'p50 ms', 'p99 ms', 'ELU', 'CPU', '│', 'server/raw'];
+  const rows = results.map((r) => [r.case, ...sideCells(r.subject, true), '│', ...sideCells(r.baseline, false), '│', pct(r.ratio)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : pad(c, widths[i]))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+export function finalReport(results: Result[]): string {
+  const cmp = results.filter((r): r is ComparisonResult => r.kind === 'comparison');
+  const vals = results.filter((r): r is ValuesResult => r.kind === 'values');
+  const out: string[] = [];
+  if (cmp.length) {
+    out.push('Server (HTTP, every response checked) vs raw driver baseline (same rows, no HTTP/engine/knex). Latencies in ms.');
+    out.push('srv ELU = server (main) thread busy; cli ELU = load-generator thread busy; ELU = raw driver thread busy; CPU = whole machine, all cores.', '');
+    out.push(comparisonTable(cmp), '');
+    for (const r of cmp) out.push(ratioLine(r));
+  }
+  for (const r of vals) out.push('', valuesLine(r));
+  for (const r of cmp) if (r.profile) out.push('', `CPU profile of the server thread, ${r.case}:`, formatProfile(r.profile));
+  return out.join('\n');
+}
+
+export async function writeJson(path: string, data: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(data, null, 2)}\n`);
+}

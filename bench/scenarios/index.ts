@@ -1,0 +1,11 @@
+// Every scenario, in run order. To add one: write bench/scenarios/<name>.ts exporting a Scenario
+// (see lib/context.ts) and list it here.
+import type { Scenario } from '../lib/context.js';
+import { crudScenario } from './crud.js';
+import { startupScenario } from './startup.js';
+
+export const scenarios: Scenario[] = [
+  startupScenario,
+  crudScenario('postgres'),
+  crudScenario('embedded'),
+];
