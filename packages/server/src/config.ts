@@ -1,6 +1,7 @@
 // Configuration: defaults, then an optional JSON file (HESTIA_CONFIG), then environment variables.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { FhirVersionName } from '@hestia/core';
 
 export interface HestiaConfig {
@@ -39,7 +40,41 @@ export interface HestiaConfig {
     /** Also store every outcome as a FHIR AuditEvent resource, searchable by date and agent. */
     auditEvents: boolean;
   };
+  /** Authentication (OpenID Connect bearer tokens) and role-based authorization. */
+  security: {
+    /** When false, every request is allowed without a token (a warning says so at startup). */
+    enabled: boolean;
+    /** The OpenID Connect issuer; its metadata is read from <authority>/.well-known/openid-configuration. */
+    authority: string;
+    /** The accepted `aud` value(s), e.g. the server's URL or its application id. */
+    audience: string | string[];
+    /** When not empty, only tokens whose `oid` claim is listed are allowed (403 otherwise). */
+    allowedObjectIds: string[];
+    /** The claim holding the caller's roles (a dotted path such as realm_access.roles also works). */
+    rolesClaim: string;
+    /** The roles file: role names and the actions they allow. */
+    rolesFile: string;
+    /** Tolerated clock difference for exp, nbf and iat, in seconds. */
+    clockSkewSeconds: number;
+    /** Least time between two fetches of the issuer's keys when a token names an unknown key id, in seconds. */
+    jwksCooldownSeconds: number;
+  };
+  /** Cross-origin resource sharing for browser applications. */
+  cors: {
+    /** Allowed origins (e.g. https://app.example.org), or '*' for any; empty: no cross-origin access. */
+    origins: string[] | '*';
+    /** Request headers a cross-origin request may send, or '*' for any. */
+    headers: string[] | '*';
+    methods: string[];
+    /** How long browsers may cache a preflight answer, in seconds. */
+    maxAge: number;
+    /** Allow credentials (cookies, client certificates); not possible with origins '*'. */
+    allowCredentials: boolean;
+  };
 }
+
+/** The roles file shipped with the server (packages/server/roles.json). */
+export const DEFAULT_ROLES_FILE = fileURLToPath(new URL('../roles.json', import.meta.url));
 
 export const DEFAULT_CONFIG: HestiaConfig = {
   port: 8080,
@@ -52,6 +87,8 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   pagingSecret: '',
   observability: { logLevel: 'info', metrics: { enabled: true } },
   audit: { location: hostname(), console: true, file: '', auditEvents: false },
+  security: { enabled: false, authority: '', audience: [], allowedObjectIds: [], rolesClaim: 'roles', rolesFile: DEFAULT_ROLES_FILE, clockSkewSeconds: 60, jwksCooldownSeconds: 30 },
+  cors: { origins: [], headers: '*', methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], maxAge: 600, allowCredentials: false },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -69,6 +106,10 @@ function merge<T>(base: T, over: DeepPartial<T> | undefined): T {
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 const bool = (v: string | undefined) => (v === undefined || v === '' ? undefined : /^(1|true|yes|on)$/i.test(v));
+/** A comma-separated list. */
+const list = (v: string | undefined) => (v === undefined || v === '' ? undefined : v.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+/** A comma-separated list, or '*'. */
+const listOrAny = (v: string | undefined) => (v?.trim() === '*' ? ('*' as const) : list(v));
 
 /** Environment variables (HESTIA_*) as a partial configuration. */
 export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
@@ -100,6 +141,23 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
       file: env.HESTIA_AUDIT_FILE,
       auditEvents: bool(env.HESTIA_AUDIT_EVENTS),
     },
+    security: {
+      enabled: bool(env.HESTIA_SECURITY_ENABLED),
+      authority: env.HESTIA_SECURITY_AUTHORITY,
+      audience: list(env.HESTIA_SECURITY_AUDIENCE),
+      allowedObjectIds: list(env.HESTIA_SECURITY_ALLOWED_OBJECT_IDS),
+      rolesClaim: env.HESTIA_SECURITY_ROLES_CLAIM,
+      rolesFile: env.HESTIA_SECURITY_ROLES_FILE,
+      clockSkewSeconds: num(env.HESTIA_SECURITY_CLOCK_SKEW_SECONDS),
+      jwksCooldownSeconds: num(env.HESTIA_SECURITY_JWKS_COOLDOWN_SECONDS),
+    },
+    cors: {
+      origins: listOrAny(env.HESTIA_CORS_ORIGINS),
+      headers: listOrAny(env.HESTIA_CORS_HEADERS),
+      methods: list(env.HESTIA_CORS_METHODS),
+      maxAge: num(env.HESTIA_CORS_MAX_AGE),
+      allowCredentials: bool(env.HESTIA_CORS_ALLOW_CREDENTIALS),
+    },
   };
 }
 
@@ -122,7 +180,35 @@ export function validateConfig(cfg: HestiaConfig): void {
   if (!(cfg.limits.maxCount >= 1) || !(cfg.limits.defaultCount >= 1) || cfg.limits.defaultCount > cfg.limits.maxCount) problems.push('limits: need 1 <= defaultCount <= maxCount');
   if (!(cfg.limits.maxBundleEntries >= 1)) problems.push('limits.maxBundleEntries must be at least 1');
   if (!LOG_LEVELS.includes(cfg.observability.logLevel)) problems.push(`observability.logLevel must be one of ${LOG_LEVELS.join(', ')}, not '${cfg.observability.logLevel}'`);
+  problems.push(...securityProblems(cfg), ...corsProblems(cfg.cors));
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
+}
+
+function securityProblems({ security: s }: HestiaConfig): string[] {
+  const problems: string[] = [];
+  if (!(s.clockSkewSeconds >= 0)) problems.push('security.clockSkewSeconds must be 0 or more');
+  if (!(s.jwksCooldownSeconds >= 0)) problems.push('security.jwksCooldownSeconds must be 0 or more');
+  if (!s.rolesClaim) problems.push('security.rolesClaim must not be empty');
+  if (!s.enabled) return problems;
+  if (!s.authority) problems.push('security.authority (HESTIA_SECURITY_AUTHORITY) is required when security is enabled');
+  else if (!/^https?:\/\/[^/]/i.test(s.authority) || !URL.canParse(s.authority)) problems.push(`security.authority must be an http(s) URL, not '${s.authority}'`);
+  if (!audiencesOf(s).length) problems.push('security.audience (HESTIA_SECURITY_AUDIENCE) is required when security is enabled');
+  return problems;
+}
+
+/** The configured audiences as a list (the setting may be one string). */
+export const audiencesOf = (s: HestiaConfig['security']): string[] => [s.audience].flat().filter((a) => a !== '');
+
+/** Whether a list setting that may be '*' allows anything. */
+export const isAny = (v: string[] | '*'): boolean => v === '*' || v.includes('*');
+
+function corsProblems(c: HestiaConfig['cors']): string[] {
+  const problems: string[] = [];
+  if (c.allowCredentials && isAny(c.origins)) {
+    problems.push("cors.allowCredentials cannot be true when cors.origins is '*': list the allowed origins instead");
+  }
+  if (!(c.maxAge >= 0)) problems.push('cors.maxAge must be 0 or more');
+  return problems;
 }
 
 export type { DeepPartial };

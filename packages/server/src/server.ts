@@ -33,11 +33,12 @@ export function engineOptions(config: HestiaConfig): Omit<EngineOptions, 'adapte
 
 export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const config = loadConfig(env, overrides);
+  // Security first: a bad roles file stops startup before the database is opened.
+  const security = await createSecurity(config);
   const adapter = await openStorage(config);
   const engine = new FhirEngine({ adapter, ...engineOptions(config) });
   await engine.init();
   const observability = await createObservability(config, adapter, engine);
-  const security = await createSecurity(config);
   const app = createApp({
     engine,
     config,

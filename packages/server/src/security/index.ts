@@ -1,8 +1,17 @@
-// Security layer: authentication and authorization for the FHIR endpoint.
-// (Placeholder: lets every request through until OIDC/RBAC lands.)
-import type { RequestHandler, Request } from 'express';
-import type { Authorizer } from '@hestia/core';
-import type { HestiaConfig } from '../config.js';
+// Security layer: CORS, authentication (OpenID Connect bearer tokens) and role-based authorization.
+import type { Request, RequestHandler } from 'express';
+import { definitions, type Authorizer } from '@hestia/core';
+import { audiencesOf, type HestiaConfig } from '../config.js';
+import { appLogger } from '../observability/index.js';
+import { authorizerFor } from './authorization.js';
+import { bearerAuthentication } from './bearer.js';
+import { corsMiddleware } from './cors.js';
+import { OidcVerifier } from './oidc.js';
+import { principalOf } from './principal.js';
+import { loadRoles } from './roles.js';
+
+export type { Principal } from './principal.js';
+export { principalOf } from './principal.js';
 
 export interface SecurityLayer {
   /** Middleware run before the FHIR handler (CORS, authentication). */
@@ -12,6 +21,28 @@ export interface SecurityLayer {
   close?: () => Promise<void>;
 }
 
-export async function createSecurity(_config: HestiaConfig): Promise<SecurityLayer> {
-  return { middleware: [] };
+export async function createSecurity(config: HestiaConfig): Promise<SecurityLayer> {
+  const cors = corsMiddleware(config.cors);
+  const middleware = cors ? [cors] : [];
+  const s = config.security;
+  if (!s.enabled) {
+    appLogger.warn('Security is disabled: every request is served without authentication or authorization. Set security.enabled (HESTIA_SECURITY_ENABLED=true) with an authority and an audience to protect this server.');
+    return { middleware };
+  }
+  const defs = definitions(config.fhirVersion);
+  const roles = loadRoles(s.rolesFile, (t) => defs.isResourceType(t));
+  const verifier = new OidcVerifier({
+    authority: s.authority,
+    audiences: audiencesOf(s),
+    clockSkewSeconds: s.clockSkewSeconds,
+    jwksCooldownSeconds: s.jwksCooldownSeconds,
+  });
+  // Fetch the authority's metadata now so that the first request does not wait for it; a failure is
+  // logged here and retried by the next request.
+  verifier.discover().catch((e: Error) => appLogger.error(e.message));
+  const policy = { roles, allowedObjectIds: s.allowedObjectIds };
+  return {
+    middleware: [...middleware, bearerAuthentication(verifier, s.rolesClaim)],
+    authorizerFor: (req) => authorizerFor(policy, principalOf(req)),
+  };
 }

@@ -1,0 +1,29 @@
+// Authorization: each route (and each bundle entry's route) against the caller's roles and, when
+// configured, the allowed object ids. Refusals name the missing action, never whether a resource exists.
+import { forbidden, type Authorizer, type Route } from '@hestia/core';
+import { actionFor, routeTypes } from './actions.js';
+import type { Principal } from './principal.js';
+import type { RoleSet } from './roles.js';
+
+export interface AuthorizationPolicy {
+  roles: RoleSet;
+  /** Empty: any object id. */
+  allowedObjectIds: readonly string[];
+}
+
+/** The authorizer for one caller; `principal` undefined: an anonymous request (the capability statement only). */
+export function authorizerFor(policy: AuthorizationPolicy, principal: Principal | undefined): Authorizer {
+  return (route: Route) => {
+    if (route.interaction === 'capabilities') return;
+    if (!principal) throw forbidden('This request needs an authenticated caller.');
+    if (policy.allowedObjectIds.length && !(principal.oid && policy.allowedObjectIds.includes(principal.oid))) {
+      throw forbidden("The caller's object ID is not allowed to use this server.");
+    }
+    const action = actionFor(route);
+    if (action === null) return;
+    const types = routeTypes(route);
+    if (!policy.roles.allows(principal.roles, action, types)) {
+      throw forbidden(`The caller's roles do not allow the action '${action}'${types ? ` on ${types.join(', ')}` : ''}.`);
+    }
+  };
+}
