@@ -37,6 +37,8 @@ export interface EngineOptions {
   /** Secret that signs continuation tokens (random per process when unset). */
   pagingSecret?: string;
   software?: { name: string; version: string };
+  /** Told about unexpected errors (bugs, database failures) that reach the caller as a bare 500. */
+  onInternalError?: (err: unknown) => void;
 }
 
 /** Called before an interaction runs (also for each entry of a batch or transaction); throws to refuse. */
@@ -59,8 +61,9 @@ export class FhirEngine {
   readonly indexer: Indexer;
   readonly parser: SearchParser;
   readonly adapter: PersistenceAdapter;
-  readonly options: Required<Omit<EngineOptions, 'adapter' | 'pagingSecret' | 'fhirVersion'>>;
+  readonly options: Required<Omit<EngineOptions, 'adapter' | 'pagingSecret' | 'fhirVersion' | 'onInternalError'>>;
   private readonly cursors: CursorCodec;
+  private readonly onInternalError?: (err: unknown) => void;
   private capability?: Resource;
   private readonly operations = new Map<string, OperationHandler>([['reindex', reindexOperation]]);
   /** Codes of custom (stored) SearchParameters, by url. */
@@ -81,6 +84,7 @@ export class FhirEngine {
     };
     this.parser = new SearchParser(this.defs, { defaultCount: this.options.defaultCount, maxCount: this.options.maxCount, fullText: opts.adapter.capabilities.fullText }, (t) => this.indexer.indexedParams(t));
     this.cursors = new CursorCodec(opts.pagingSecret);
+    this.onInternalError = opts.onInternalError;
   }
 
   /** Handles one request end to end; every failure comes back as an OperationOutcome response. */
@@ -90,6 +94,7 @@ export class FhirEngine {
       authorize?.(route);
       return await this.dispatch(route, req, { authorize });
     } catch (e) {
+      if (!(e instanceof FhirError)) this.onInternalError?.(e);
       return errorResponse(toFhirError(e));
     }
   }

@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { loadConfig, type DeepPartial, type HestiaConfig } from './config.js';
 import { openStorage } from './storage.js';
 import { createSecurity } from './security/index.js';
+import { appLogger } from './observability/logger.js';
 import { createObservability, type ObservabilityLayer } from './observability/index.js';
 
 export interface RunningServer {
@@ -28,6 +29,7 @@ export function engineOptions(config: HestiaConfig): Omit<EngineOptions, 'adapte
     maxIncludes: config.limits.maxIncludes,
     maxBundleEntries: config.limits.maxBundleEntries,
     pagingSecret: config.pagingSecret || undefined,
+    onInternalError: (err) => appLogger.error('internal error', { error: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }),
   };
 }
 
