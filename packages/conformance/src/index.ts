@@ -9,6 +9,9 @@ import { customParamsSuite } from './suites/custom-params.js';
 import { fullTextSuite } from './suites/fulltext.js';
 import { terminologySuite } from './suites/terminology.js';
 import { bundlesSuite } from './suites/bundles.js';
+import { pagingSuite } from './suites/paging.js';
+import { conditionalSuite } from './suites/conditional.js';
+import { historySuite } from './suites/history.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -34,10 +37,13 @@ export function runConformance(target: ConformanceTarget): void {
       if (fx.adapter) await (target.close ? target.close(fx.adapter) : fx.adapter.close());
     });
     crudSuite(fx);
+    conditionalSuite(fx);
+    historySuite(fx);
     customParamsSuite(fx);
     fullTextSuite(fx);
     terminologySuite(fx);
     bundlesSuite(fx);
+    pagingSuite(fx);
   });
 }
 

@@ -5,8 +5,8 @@ import {
   conflict, FhirError, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
   type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
-import { buildSearch, clampMs } from './search-sql.js';
-import { knexInstrumentation } from './instrumentation.js';
+import { indexRows, knexInstrumentation } from '@hestia/sql-common';
+import { buildSearch } from './search-sql.js';
 import { migrate } from './schema.js';
 
 type Db = Knex | Knex.Transaction;
@@ -28,23 +28,7 @@ function toVersion(row: Row): StoredVersion {
   };
 }
 
-/** Flattens index entries into search_index columns, sent as one jsonb array per write. */
-function indexRows(entries: IndexEntry[]): Row[] {
-  return entries.map(({ code, value: v }) => {
-    switch (v.type) {
-      case 'string': return { code, str_norm: v.value, str_exact: v.exact };
-      case 'token': return { code, tok_system: v.system, tok_code: v.code ?? '', tok_text: v.text };
-      case 'date': return { code, lo: clampMs(v.low), hi: clampMs(v.high) };
-      case 'number': return { code, lo: v.value, hi: v.value };
-      case 'quantity': return { code, lo: v.value, hi: v.value, q_system: v.system, q_code: v.code };
-      case 'reference': return { code, ref_type: v.targetType, ref_id: v.targetId, ref_url: v.url };
-      case 'uri': return { code, uri: v.value };
-      case 'composite': return { code, comp: v.components };
-      case 'text': return { code, fts: v.value };
-    }
-  });
-}
-
+// Index entries (flattened by indexRows) are sent as one jsonb array per write.
 // search_index columns as sent in the jsonb array, and how each is stored.
 const INDEX_FIELDS: [string, string][] = [
   ['code', 'text'], ['str_norm', 'text'], ['str_exact', 'text'], ['tok_system', 'text'], ['tok_code', 'text'], ['tok_text', 'text'],

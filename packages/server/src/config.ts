@@ -11,12 +11,14 @@ export interface HestiaConfig {
   baseUrl: string;
   fhirVersion: FhirVersionName;
   storage: {
-    kind: 'embedded' | 'postgres';
+    kind: StorageKind;
     /** Embedded: folder for the database files. */
     dataDir: string;
     /** PostgreSQL: connection string. */
     connectionString: string;
     poolMax: number;
+    /** SQL Server / Azure SQL: a connection string, or host, user, password and database. */
+    sqlserver: { url: string; host: string; port: number; user: string; password: string; database: string; encrypt: boolean; trustServerCertificate: boolean };
   };
   limits: { maxBodyBytes: number; defaultCount: number; maxCount: number; conditionalDeleteMax: number; maxIncludes: number; maxBundleEntries: number };
   allowCreateOnUpdate: boolean;
@@ -76,12 +78,18 @@ export interface HestiaConfig {
 /** The roles file shipped with the server (packages/server/roles.json). */
 export const DEFAULT_ROLES_FILE = fileURLToPath(new URL('../roles.json', import.meta.url));
 
+export const STORAGE_KINDS = ['embedded', 'postgres', 'sqlserver'] as const;
+export type StorageKind = (typeof STORAGE_KINDS)[number];
+
 export const DEFAULT_CONFIG: HestiaConfig = {
   port: 8080,
   host: '0.0.0.0',
   baseUrl: '',
   fhirVersion: 'r4',
-  storage: { kind: 'embedded', dataDir: './.hestia-data', connectionString: '', poolMax: 10 },
+  storage: {
+    kind: 'embedded', dataDir: './.hestia-data', connectionString: '', poolMax: 10,
+    sqlserver: { url: '', host: '', port: 1433, user: '', password: '', database: '', encrypt: true, trustServerCertificate: false },
+  },
   limits: { maxBodyBytes: 10 * 1024 * 1024, defaultCount: 20, maxCount: 1000, conditionalDeleteMax: 10, maxIncludes: 1000, maxBundleEntries: 1000 },
   allowCreateOnUpdate: true,
   pagingSecret: '',
@@ -119,10 +127,20 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
     baseUrl: env.HESTIA_BASE_URL,
     fhirVersion: env.HESTIA_FHIR_VERSION as FhirVersionName | undefined,
     storage: {
-      kind: env.HESTIA_STORAGE as 'embedded' | 'postgres' | undefined,
+      kind: env.HESTIA_STORAGE as StorageKind | undefined,
       dataDir: env.HESTIA_DATA_DIR,
       connectionString: env.HESTIA_POSTGRES_URL,
-      poolMax: num(env.HESTIA_POSTGRES_POOL_MAX),
+      poolMax: num(env.HESTIA_STORAGE === 'sqlserver' ? env.HESTIA_SQLSERVER_POOL_MAX : env.HESTIA_POSTGRES_POOL_MAX),
+      sqlserver: {
+        url: env.HESTIA_SQLSERVER_URL,
+        host: env.HESTIA_SQLSERVER_HOST,
+        port: num(env.HESTIA_SQLSERVER_PORT),
+        user: env.HESTIA_SQLSERVER_USER,
+        password: env.HESTIA_SQLSERVER_PASSWORD,
+        database: env.HESTIA_SQLSERVER_DATABASE,
+        encrypt: bool(env.HESTIA_SQLSERVER_ENCRYPT),
+        trustServerCertificate: bool(env.HESTIA_SQLSERVER_TRUST_SERVER_CERTIFICATE),
+      },
     },
     limits: {
       maxBodyBytes: num(env.HESTIA_MAX_BODY_BYTES),
@@ -175,8 +193,12 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'
 export function validateConfig(cfg: HestiaConfig): void {
   const problems: string[] = [];
   if (!['r4', 'stu3'].includes(cfg.fhirVersion)) problems.push(`fhirVersion must be r4 or stu3, not '${cfg.fhirVersion}'`);
-  if (!['embedded', 'postgres'].includes(cfg.storage.kind)) problems.push(`storage.kind must be embedded or postgres, not '${cfg.storage.kind}'`);
+  if (!STORAGE_KINDS.includes(cfg.storage.kind)) problems.push(`storage.kind must be one of ${STORAGE_KINDS.join(', ')}, not '${cfg.storage.kind}'`);
   if (cfg.storage.kind === 'postgres' && !cfg.storage.connectionString) problems.push('storage.connectionString (HESTIA_POSTGRES_URL) is required for postgres');
+  const ss = cfg.storage.sqlserver;
+  if (cfg.storage.kind === 'sqlserver' && !ss.url && !(ss.host && ss.database)) {
+    problems.push('storage.sqlserver.url (HESTIA_SQLSERVER_URL), or its host and database (HESTIA_SQLSERVER_HOST, HESTIA_SQLSERVER_DATABASE), are required for sqlserver');
+  }
   if (!(cfg.limits.maxCount >= 1) || !(cfg.limits.defaultCount >= 1) || cfg.limits.defaultCount > cfg.limits.maxCount) problems.push('limits: need 1 <= defaultCount <= maxCount');
   if (!(cfg.limits.maxBundleEntries >= 1)) problems.push('limits.maxBundleEntries must be at least 1');
   if (!LOG_LEVELS.includes(cfg.observability.logLevel)) problems.push(`observability.logLevel must be one of ${LOG_LEVELS.join(', ')}, not '${cfg.observability.logLevel}'`);

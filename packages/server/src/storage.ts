@@ -1,12 +1,26 @@
 // Chooses the persistence adapter from configuration.
 import type { PersistenceAdapter } from '@hestia/core';
 import { createEmbeddedAdapter, createPostgresAdapter } from '@hestia/persistence-postgres';
+import { createMssqlAdapter } from '@hestia/persistence-mssql';
 import type { HestiaConfig } from './config.js';
+
+/** SQL Server settings: the connection string's, with the separately configured values over them. */
+function sqlServer({ storage: { sqlserver: s, poolMax } }: HestiaConfig): PersistenceAdapter {
+  const given = (v: string) => v || undefined;
+  return createMssqlAdapter({
+    connectionString: given(s.url), host: given(s.host), user: given(s.user), password: given(s.password), database: given(s.database),
+    // With a connection string, the string decides port and encryption (encrypted unless it says otherwise).
+    ...(s.url ? {} : { port: s.port, encrypt: s.encrypt, trustServerCertificate: s.trustServerCertificate }),
+    pool: { max: poolMax },
+  });
+}
 
 export async function openStorage(cfg: HestiaConfig): Promise<PersistenceAdapter> {
   const adapter = cfg.storage.kind === 'postgres'
     ? createPostgresAdapter({ connection: cfg.storage.connectionString, pool: { max: cfg.storage.poolMax } })
-    : await createEmbeddedAdapter({ dataDir: cfg.storage.dataDir });
+    : cfg.storage.kind === 'sqlserver'
+      ? sqlServer(cfg)
+      : await createEmbeddedAdapter({ dataDir: cfg.storage.dataDir });
   try {
     await adapter.init();
   } catch (e) {

@@ -1,5 +1,5 @@
-// Metrics hooks of the SQL store: the duration of every statement (from knex's query events) and
-// the usage of its connection pool, as plain numbers.
+// Metrics hooks of a knex-based SQL store: the duration of every statement (from knex's query
+// events) and the usage of its connection pool, as plain numbers.
 import type { Knex } from 'knex';
 import type { AdapterInstrumentation } from '@hestia/core';
 
