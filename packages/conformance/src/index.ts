@@ -12,6 +12,10 @@ import { bundlesSuite } from './suites/bundles.js';
 import { pagingSuite } from './suites/paging.js';
 import { conditionalSuite } from './suites/conditional.js';
 import { historySuite } from './suites/history.js';
+import { searchParamsSuite } from './suites/search-params.js';
+import { searchCommonSuite } from './suites/search-common.js';
+import { searchLinksSuite } from './suites/search-links.js';
+import { searchResultsSuite } from './suites/search-results.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -39,6 +43,10 @@ export function runConformance(target: ConformanceTarget): void {
     crudSuite(fx);
     conditionalSuite(fx);
     historySuite(fx);
+    searchParamsSuite(fx);
+    searchCommonSuite(fx);
+    searchLinksSuite(fx);
+    searchResultsSuite(fx);
     customParamsSuite(fx);
     fullTextSuite(fx);
     terminologySuite(fx);

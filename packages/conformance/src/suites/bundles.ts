@@ -33,6 +33,15 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal(res.status, 200);
     return (res.body as Bundle).total;
   };
+  /** A test of transaction bundles; a storage that declares no atomic transactions must refuse them with 400 instead. */
+  const txTest = (name: string, fn: () => Promise<void>) => test(name, async (t) => {
+    if (fx.adapter.capabilities.transactions) return fn();
+    const res = await send(bundle('transaction', [post(patient(`TxRefused${Date.now()}`))]));
+    assert.equal(res.status, 400);
+    assert.equal(issue(res).code, 'not-supported');
+    assert.match(issue(res).diagnostics!, /need atomic transactions/);
+    t.diagnostic(`${fx.adapter.name} declares no atomic transactions: transaction bundles answer 400`);
+  });
 
   test('batch: entries succeed or fail independently, each with its own status', async () => {
     const existing = await fx.client.create(patient('BatchExisting'));
@@ -70,7 +79,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal((await fx.client.request('GET', `Patient/${existing.id}`)).status, 410);
   });
 
-  test('transaction: urn:uuid references are resolved everywhere (nested, extensions, contained) to the new ids', async () => {
+  txTest('transaction: urn:uuid references are resolved everywhere (nested, extensions, contained) to the new ids', async () => {
     const p = urn(), o = urn();
     const obs = observation(p, {
       contained: [{ resourceType: 'Specimen', id: 'spec', subject: { reference: p } }],
@@ -99,7 +108,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.deepEqual(await fx.client.ids('Observation', { subject: pRef }), [stored.id]);
   });
 
-  test('transaction: circular references between two new resources (urn:uuid and urn:oid fullUrls)', async () => {
+  txTest('transaction: circular references between two new resources (urn:uuid and urn:oid fullUrls)', async () => {
     const a = urn(), b = `urn:oid:1.3.6.1.4.1.${Date.now()}.1`;
     const res = await send(bundle('transaction', [
       post({ ...patient('CircleA'), link: [{ other: { reference: b }, type: 'seealso' }] }, a),
@@ -114,7 +123,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal(rb.link[0].other.reference, `Patient/${ra.id}`);
   });
 
-  test('transaction: relative references to entries with RESTful fullUrls, and PUT targets named by urn:uuid', async () => {
+  txTest('transaction: relative references to entries with RESTful fullUrls, and PUT targets named by urn:uuid', async () => {
     const base = 'http://elsewhere.example/fhir';
     const putId = `tx-put-${randomUUID().slice(0, 8)}`;
     const u = urn();
@@ -135,7 +144,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal(o2.subject.reference, pRef);
   });
 
-  test('transaction: conditional create (ifNoneExist) finds the existing resource, and references follow it', async () => {
+  txTest('transaction: conditional create (ifNoneExist) finds the existing resource, and references follow it', async () => {
     const ident = randomUUID();
     const existing = await fx.client.create(patient('TxCond', ident));
     const p = urn(), q = urn(), fresh = randomUUID();
@@ -154,7 +163,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.deepEqual(await fx.client.ids('Patient', { identifier: `${SYS}|${ident}` }), [existing.id]);
   });
 
-  test('transaction: conditional update and delete; references to a conditional PUT\'s urn:uuid follow the resource it writes', async () => {
+  txTest('transaction: conditional update and delete; references to a conditional PUT\'s urn:uuid follow the resource it writes', async () => {
     const ident = randomUUID(), fresh = randomUUID(), doomed = randomUUID();
     const existing = await fx.client.create(patient('TxCondPut', ident));
     const victim = await fx.client.create(patient('TxCondDel', doomed));
@@ -176,7 +185,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal((await fx.client.request('GET', `Patient/${victim.id}`)).status, 410);
   });
 
-  test('transaction: conditional references resolve to the one match; none is 400, several 412, and nothing is stored', async () => {
+  txTest('transaction: conditional references resolve to the one match; none is 400, several 412, and nothing is stored', async () => {
     const ident = randomUUID();
     const target = await fx.client.create(patient('CondRef', ident));
     const res = await send(bundle('transaction', [post(observation(`Patient?identifier=${SYS}|${ident}`))]));
@@ -200,7 +209,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal(await count('Patient', { 'family:exact': family }), 0);
   });
 
-  test('transaction: a failing entry in the middle fails the whole transaction with its status, and nothing is stored', async () => {
+  txTest('transaction: a failing entry in the middle fails the whole transaction with its status, and nothing is stored', async () => {
     const family = `TxFail${Date.now()}`;
     const existing = await fx.client.create(patient(`${family}Existing`));
     const ident = randomUUID();
@@ -237,7 +246,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal(after.gender, undefined);
   });
 
-  test('transaction: processing order DELETE, POST, PUT, GET; GET entries see the transaction\'s writes', async () => {
+  txTest('transaction: processing order DELETE, POST, PUT, GET; GET entries see the transaction\'s writes', async () => {
     const family = `TxOrder${Date.now()}`;
     const gone = await fx.client.create(patient(family));
     const keep = await fx.client.create(patient(`${family}Keep`));
@@ -276,7 +285,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal(e[1].response!.etag, 'W/"2"');
   });
 
-  test('transaction: a Binary JSON Patch entry and If-None-Exist / If-Match headers per entry', async () => {
+  txTest('transaction: a Binary JSON Patch entry and If-None-Exist / If-Match headers per entry', async () => {
     const p = await fx.client.create(patient(`TxPatch${Date.now()}`));
     const res = await send(bundle('transaction', [
       { request: { method: 'PATCH', url: `Patient/${p.id}`, ifMatch: 'W/"1"' }, resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: Buffer.from(JSON.stringify([{ op: 'add', path: '/active', value: true }])).toString('base64') } },
@@ -290,7 +299,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal(stale.status, 412);
   });
 
-  test('bad bundles: not a Bundle, wrong type, no request, bad method or url, duplicate fullUrl, same resource twice, unknown urn:uuid → 400', async () => {
+  txTest('bad bundles: not a Bundle, wrong type, no request, bad method or url, duplicate fullUrl, same resource twice, unknown urn:uuid → 400', async () => {
     const family = `TxBad${Date.now()}`;
     const u = urn();
     const cases: [unknown, RegExp][] = [
@@ -337,7 +346,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal(await count('Patient', { 'family:exact': family }), 0);
   });
 
-  test('the authorizer sees every entry before any runs: a refused entry fails a transaction, and only itself in a batch', async () => {
+  txTest('the authorizer sees every entry before any runs: a refused entry fails a transaction, and only itself in a batch', async () => {
     const family = `TxAuth${Date.now()}`;
     const victim = await fx.client.create(patient(family));
     const seen: string[] = [];
@@ -374,7 +383,7 @@ export function bundlesSuite(fx: Fixture): void {
     assert.equal(await count('Patient', { 'family:exact': family }), 1);
   });
 
-  test('a Synthea patient transaction bundle loads completely, with every reference resolved', async () => {
+  txTest('a Synthea patient transaction bundle loads completely, with every reference resolved', async () => {
     const synthea = JSON.parse(readFileSync(SYNTHEA, 'utf8')) as Bundle;
     const expected = new Map<string, number>();
     for (const e of synthea.entry!) expected.set(e.resource!.resourceType, (expected.get(e.resource!.resourceType) ?? 0) + 1);

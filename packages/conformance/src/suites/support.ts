@@ -1,5 +1,6 @@
 // Shared helpers of the suites: per-suite markers, bulk creation through one transaction bundle,
 // search calls that return bundles or labelled ids, paging walks and error assertions.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Bundle, Coding, FhirResponse, OperationOutcome, Resource } from '@hestia/core';
@@ -88,24 +89,50 @@ export class Dataset {
     return u;
   }
 
-  /** Creates labelled resources in one transaction; returns them as stored. */
+  /**
+   * Creates labelled resources in one transaction bundle; returns them as stored. On an adapter
+   * without transactions they are created one by one, in order (a label may then only refer to
+   * labels before it).
+   */
   async create(resources: Record<string, Resource>): Promise<Record<string, Resource>> {
     const labels = Object.keys(resources);
-    const entry = labels.map((label) => {
+    const tagged = labels.map((label) => {
       const r = resources[label];
-      const meta = { ...(r.meta ?? {}), tag: [...(r.meta?.tag ?? []), this.tag] };
-      return { fullUrl: this.ref(label), resource: { ...r, meta }, request: { method: 'POST', url: r.resourceType } };
+      return { ...r, meta: { ...(r.meta ?? {}), tag: [...(r.meta?.tag ?? []), this.tag] } };
     });
-    const res = await this.fx.client.request('POST', '', { body: { resourceType: 'Bundle', type: 'transaction', entry } });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
+    let stored: Resource[];
+    if (this.fx.adapter.capabilities.transactions) {
+      const entry = tagged.map((resource, i) => ({ fullUrl: this.ref(labels[i]), resource, request: { method: 'POST', url: resource.resourceType } }));
+      const res = await this.fx.client.request('POST', '', { body: { resourceType: 'Bundle', type: 'transaction', entry } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      stored = (res.body as Bundle).entry!.map((e) => {
+        assert.equal(e.response?.status, '201 Created');
+        return e.resource!;
+      });
+    } else {
+      stored = [];
+      for (const [i, r] of tagged.entries()) {
+        stored.push(await this.fx.client.create(this.resolveRefs(r)));
+        this.made.set(labels[i], stored[i]);
+      }
+    }
     const out: Record<string, Resource> = {};
-    (res.body as Bundle).entry!.forEach((e, i) => {
-      assert.equal(e.response?.status, '201 Created');
-      const stored = e.resource!;
-      this.made.set(labels[i], stored);
-      out[labels[i]] = stored;
+    labels.forEach((label, i) => {
+      this.made.set(label, stored[i]);
+      out[label] = stored[i];
     });
     return out;
+  }
+
+  /** `r` with the urn:uuid references of created labels replaced by `Type/id`. */
+  private resolveRefs(r: Resource): Resource {
+    let json = JSON.stringify(r);
+    for (const [label, urn] of this.urns) {
+      const made = this.made.get(label);
+      if (made) json = json.split(JSON.stringify(urn)).join(JSON.stringify(ref(made)));
+    }
+    assert.ok(!json.includes('urn:uuid:'), 'a reference to a label not created yet');
+    return JSON.parse(json) as Resource;
   }
 
   /** The stored resource of a label. */
@@ -134,3 +161,16 @@ export class Dataset {
 
 /** Labels sorted, for order-insensitive comparisons. */
 export const sorted = (xs: string[]) => [...xs].sort();
+
+/**
+ * One test per row: `type?query` (with `{label}` replaced by that resource's id, and limited to the
+ * dataset's tag) must match exactly the resources labelled `expected`, in any order.
+ */
+export function searchTable(ds: Dataset, type: string, rows: [query: string, expected: string[]][]): void {
+  for (const [query, expected] of rows) {
+    test(`${type}?${query}`, async () => {
+      const resolved = query.replace(/\{(\w+)\}/g, (_m, label: string) => ds.id(label));
+      assert.deepEqual(sorted(await ds.labels(type, q(resolved))), sorted(expected));
+    });
+  }
+}

@@ -44,6 +44,8 @@ export function rewriteExpression(e: string): string {
     .replace(/([A-Za-z][\w.]*)\s+as\s+([A-Za-z]+)/g, (_m, p: string, t: string) => `${p}.ofType(${t})`);
 }
 
+const PLAIN_PATH = /^[A-Z][A-Za-z]+(\.[a-z][A-Za-z0-9]*)*$/;
+
 export class Indexer {
   private readonly cache = new Map<string, CompiledParam[]>();
   private readonly model: unknown;
@@ -70,8 +72,10 @@ export class Indexer {
     }
   }
 
-  private compile(expression: string): Compiled {
-    return fhirpath.compile(rewriteExpression(expression), this.model as never, { resolveInternalTypes: false }) as unknown as Compiled;
+  /** With `base` (a plain element path), the expression is evaluated on elements found at that path, with their types known. */
+  private compile(expression: string, base?: string): Compiled {
+    const e = rewriteExpression(expression);
+    return fhirpath.compile((base ? { base, expression: e } : e) as never, this.model as never, { resolveInternalTypes: false }) as unknown as Compiled;
   }
 
   private paramsFor(type: string): CompiledParam[] {
@@ -89,7 +93,9 @@ export class Indexer {
           for (const c of def.component ?? []) {
             const cdef = this.defs.searchParamByUrl(c.definition);
             if (!cdef) throw new Error(`unknown component ${c.definition}`);
-            cp.components.push({ def: cdef, fn: this.compile(c.expression) });
+            // Components are evaluated on the composite's elements (e.g. an Observation.component), which
+            // need their path for choice elements such as `value.as(Quantity)` to resolve.
+            cp.components.push({ def: cdef, fn: this.compile(c.expression, PLAIN_PATH.test(expr) ? expr : undefined) });
           }
         }
         list.push(cp);
@@ -228,9 +234,10 @@ export function toValues(def: SearchParamDef, node: FpNode): IndexValue[] {
       if (typeof data === 'boolean') return [{ type: 'token', system: null, code: String(data), text: null }];
       if (typeof data === 'string' || typeof data === 'number') return [{ type: 'token', system: null, code: String(data), text: null }];
       if (t === 'CodeableConcept' || Array.isArray(o.coding)) {
-        const text = str(o.text);
-        const codings = ((o.coding as Json[]) ?? []).map((c) => ({ type: 'token' as const, system: str(c.system), code: str(c.code), text: str(c.display) ? normalizeString(c.display as string) : text && normalizeString(text) }));
-        if (!codings.length && text) return [{ type: 'token', system: null, code: null, text: normalizeString(text) }];
+        const text = str(o.text) && normalizeString(o.text as string);
+        const codings: IndexValue[] = ((o.coding as Json[]) ?? []).map((c) => ({ type: 'token' as const, system: str(c.system), code: str(c.code), text: str(c.display) ? normalizeString(c.display as string) : text }));
+        // :text searches the concept's text as well as its codings' displays.
+        if (text && !codings.some((c) => c.type === 'token' && c.text === text)) codings.push({ type: 'token', system: null, code: null, text });
         return codings;
       }
       if (t === 'Identifier') return [{ type: 'token', system: str(o.system), code: str(o.value), text: str((o.type as Json)?.text) ? normalizeString((o.type as Json).text as string) : null }];

@@ -8,7 +8,7 @@ export interface SearchLimits { defaultCount: number; maxCount: number; fullText
 export interface ParsedSearch { query: SearchQuery; ignored: string[]; continuation?: string }
 
 /** Parameters that shape results or transport rather than filter. */
-const CONTROL = new Set(['_count', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_format', '_pretty', '_ct', '_contained', '_containedType', '_type']);
+const CONTROL = new Set(['_count', '_sort', '_total', '_summary', '_elements', '_include', '_include:iterate', '_revinclude', '_revinclude:iterate', '_format', '_pretty', '_ct', '_contained', '_containedType', '_type']);
 const PREFIXES: Prefix[] = ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'];
 
 /** Splits on an unescaped separator and unescapes `\,` `\$` `\|` `\\`. */
