@@ -7,6 +7,7 @@ import { AuditTrail, type AuditRecord } from './audit.js';
 import { AuditEventSink } from './audit-events.js';
 import { correlationMiddleware } from './correlation.js';
 import { HEALTH_PATH, healthHandler } from './health.js';
+import { AuditFileTransport } from './file-sink.js';
 import { appLogger, configureAppLogger, createAuditLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { SinkMonitor } from './sinks.js';
@@ -67,6 +68,8 @@ export async function createObservability(config: HestiaConfig, adapter: Persist
     async close() {
       await auditEvents?.flush();
       metrics?.close();
+      // The file sink is drained before the logger closes, so that every record reaches the disk.
+      await Promise.all(auditLogger.transports.map((t) => (t instanceof AuditFileTransport ? t.drain() : undefined)));
       auditLogger.close();
     },
   };

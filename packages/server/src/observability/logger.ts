@@ -4,6 +4,7 @@
 import winston from 'winston';
 import type { HestiaConfig } from '../config.js';
 import { currentCorrelationId } from './correlation.js';
+import { AuditFileTransport } from './file-sink.js';
 import type { SinkMonitor } from './sinks.js';
 
 type TransportStream = winston.transport;
@@ -36,19 +37,20 @@ const auditLine = winston.format((info) => {
 /** The audit logger with the configured sinks; transport failures and successes are reported to `monitor`. */
 export function createAuditLogger(config: HestiaConfig, monitor: SinkMonitor): winston.Logger {
   const transports: TransportStream[] = [];
-  if (config.audit.console) transports.push(new winston.transports.Console({ level: 'info' }));
-  if (config.audit.file) transports.push(new winston.transports.File({ filename: config.audit.file, level: 'info' }));
+  if (config.audit.console) transports.push(watchTransport(new winston.transports.Console({ level: 'info' }), monitor));
+  // The file sink reports its own writes' outcomes.
+  if (config.audit.file) transports.push(new AuditFileTransport(config.audit.file, monitor));
   const logger = winston.createLogger({ level: 'info', format: auditLine(), transports, exitOnError: false });
-  for (const t of transports) watchTransport(t, monitor);
   logger.on('error', (err: unknown, transport?: TransportStream) => monitor.failed(sinkName(transport), err));
   return logger;
 }
 
 /** Reports a transport's successful writes to the monitor (its failures arrive through the logger). */
-export function watchTransport(transport: TransportStream, monitor: SinkMonitor): void {
+function watchTransport(transport: TransportStream, monitor: SinkMonitor): TransportStream {
   const name = sinkName(transport);
   monitor.register(name);
   transport.on('logged', () => monitor.succeeded(name));
+  return transport;
 }
 
 function sinkName(transport: TransportStream | undefined): string {
