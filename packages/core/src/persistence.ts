@@ -87,6 +87,27 @@ export interface PersistenceAdapter extends PersistenceSession {
   close(): Promise<void>;
   /** Optional: database call timings and connection pool usage, for metrics. */
   readonly instrumentation?: AdapterInstrumentation;
+  /** Optional: per-request metering of what the database charges (e.g. Cosmos DB request units) and per-request options. */
+  readonly metering?: AdapterMetering;
+}
+
+/** Per-request options a host may pass to a storage that supports them. */
+export interface RequestScopeOptions {
+  /** A weaker read consistency for this request, named as the storage names it (e.g. Cosmos DB's 'Eventual'). */
+  consistency?: string;
+}
+
+/** What the storage charged for the calls made while serving one request. */
+export interface RequestMeter { readonly requestCharge: number }
+
+/** Per-request accounting for storages that charge per call. */
+export interface AdapterMetering {
+  /**
+   * Runs `fn` in a new request scope: every database call made within it (and in the async work it
+   * starts) adds its charge to `meter` and uses `options`. Throws a 400 FhirError for options the
+   * storage refuses.
+   */
+  run<T>(options: RequestScopeOptions, fn: (meter: RequestMeter) => T): T;
 }
 
 /** What an adapter may tell about its database for metrics, without exposing its internals. */

@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { FhirError, errorResponse, toFhirError, type Authorizer, type FhirEngine, type FhirRequest, type FhirResponse, type Route } from '@hestia/core';
 import type { HestiaConfig } from './config.js';
 import { parseBody, parseQuery, responseFormat, serialize } from './formats.js';
+import { metered } from './metering.js';
 
 export interface AppOptions {
   engine: FhirEngine;
@@ -49,10 +50,11 @@ export function createApp(opts: AppOptions): express.Express {
       // The routes of this request (and of each bundle entry) are kept in res.locals.routes for audit.
       const routes: Route[] = (res.locals.routes = []);
       const authorize = opts.authorizerFor?.(req);
-      const result = await engine.handle(fhirReq, (route) => {
+      // A metering storage (Cosmos DB) charges this request's calls to it: x-ms-request-charge.
+      const result = await metered(engine.adapter, req, res, () => engine.handle(fhirReq, (route) => {
         routes.push(route);
         authorize?.(route);
-      });
+      }));
       // The engine's response too: audit reads the status of each bundle entry from it.
       res.locals.response = result;
       send(res, result, format, pretty, engine);

@@ -19,6 +19,12 @@ export interface HestiaConfig {
     poolMax: number;
     /** SQL Server / Azure SQL: a connection string, or host, user, password and database. */
     sqlserver: { url: string; host: string; port: number; user: string; password: string; database: string; encrypt: boolean; trustServerCertificate: boolean };
+    /**
+     * Azure Cosmos DB (NoSQL API): account endpoint and key, database, the two containers (created if
+     * missing, with `throughput` RU/s when above 0), and whether the client discovers regional
+     * endpoints (turn off for emulators).
+     */
+    cosmos: { endpoint: string; key: string; database: string; resourcesContainer: string; historyContainer: string; throughput: number; endpointDiscovery: boolean };
   };
   limits: { maxBodyBytes: number; defaultCount: number; maxCount: number; conditionalDeleteMax: number; maxIncludes: number; maxBundleEntries: number };
   allowCreateOnUpdate: boolean;
@@ -78,7 +84,7 @@ export interface HestiaConfig {
 /** The roles file shipped with the server (packages/server/roles.json). */
 export const DEFAULT_ROLES_FILE = fileURLToPath(new URL('../roles.json', import.meta.url));
 
-export const STORAGE_KINDS = ['embedded', 'postgres', 'sqlserver'] as const;
+export const STORAGE_KINDS = ['embedded', 'postgres', 'sqlserver', 'cosmos'] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
 
 export const DEFAULT_CONFIG: HestiaConfig = {
@@ -89,6 +95,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   storage: {
     kind: 'embedded', dataDir: './.hestia-data', connectionString: '', poolMax: 10,
     sqlserver: { url: '', host: '', port: 1433, user: '', password: '', database: '', encrypt: true, trustServerCertificate: false },
+    cosmos: { endpoint: '', key: '', database: 'hestia', resourcesContainer: 'resources', historyContainer: 'history', throughput: 0, endpointDiscovery: true },
   },
   limits: { maxBodyBytes: 10 * 1024 * 1024, defaultCount: 20, maxCount: 1000, conditionalDeleteMax: 10, maxIncludes: 1000, maxBundleEntries: 1000 },
   allowCreateOnUpdate: true,
@@ -140,6 +147,15 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
         database: env.HESTIA_SQLSERVER_DATABASE,
         encrypt: bool(env.HESTIA_SQLSERVER_ENCRYPT),
         trustServerCertificate: bool(env.HESTIA_SQLSERVER_TRUST_SERVER_CERTIFICATE),
+      },
+      cosmos: {
+        endpoint: env.HESTIA_COSMOS_ENDPOINT,
+        key: env.HESTIA_COSMOS_KEY,
+        database: env.HESTIA_COSMOS_DATABASE,
+        resourcesContainer: env.HESTIA_COSMOS_RESOURCES_CONTAINER,
+        historyContainer: env.HESTIA_COSMOS_HISTORY_CONTAINER,
+        throughput: num(env.HESTIA_COSMOS_THROUGHPUT),
+        endpointDiscovery: bool(env.HESTIA_COSMOS_ENDPOINT_DISCOVERY),
       },
     },
     limits: {
@@ -198,6 +214,12 @@ export function validateConfig(cfg: HestiaConfig): void {
   const ss = cfg.storage.sqlserver;
   if (cfg.storage.kind === 'sqlserver' && !ss.url && !(ss.host && ss.database)) {
     problems.push('storage.sqlserver.url (HESTIA_SQLSERVER_URL), or its host and database (HESTIA_SQLSERVER_HOST, HESTIA_SQLSERVER_DATABASE), are required for sqlserver');
+  }
+  const cs = cfg.storage.cosmos;
+  if (cfg.storage.kind === 'cosmos') {
+    if (!cs.endpoint || !cs.key || !cs.database) problems.push('storage.cosmos endpoint, key and database (HESTIA_COSMOS_ENDPOINT, HESTIA_COSMOS_KEY, HESTIA_COSMOS_DATABASE) are required for cosmos');
+    else if (!/^https?:\/\/[^/]/i.test(cs.endpoint) || !URL.canParse(cs.endpoint)) problems.push(`storage.cosmos.endpoint must be an http(s) URL, not '${cs.endpoint}'`);
+    if (!(cs.throughput >= 0)) problems.push('storage.cosmos.throughput must be 0 (the account default) or more');
   }
   if (!(cfg.limits.maxCount >= 1) || !(cfg.limits.defaultCount >= 1) || cfg.limits.defaultCount > cfg.limits.maxCount) problems.push('limits: need 1 <= defaultCount <= maxCount');
   if (!(cfg.limits.maxBundleEntries >= 1)) problems.push('limits.maxBundleEntries must be at least 1');

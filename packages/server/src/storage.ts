@@ -2,6 +2,7 @@
 import type { PersistenceAdapter } from '@hestia/core';
 import { createEmbeddedAdapter, createPostgresAdapter } from '@hestia/persistence-postgres';
 import { createMssqlAdapter } from '@hestia/persistence-mssql';
+import { createCosmosAdapter } from '@hestia/persistence-cosmos';
 import type { HestiaConfig } from './config.js';
 
 /** SQL Server settings: the connection string's, with the separately configured values over them. */
@@ -15,12 +16,23 @@ function sqlServer({ storage: { sqlserver: s, poolMax } }: HestiaConfig): Persis
   });
 }
 
+function cosmos({ storage: { cosmos: c } }: HestiaConfig): PersistenceAdapter {
+  return createCosmosAdapter({
+    endpoint: c.endpoint, key: c.key, database: c.database,
+    containers: { resources: c.resourcesContainer, history: c.historyContainer },
+    ...(c.throughput > 0 ? { throughput: c.throughput } : {}),
+    client: { connectionPolicy: { enableEndpointDiscovery: c.endpointDiscovery } },
+  });
+}
+
 export async function openStorage(cfg: HestiaConfig): Promise<PersistenceAdapter> {
   const adapter = cfg.storage.kind === 'postgres'
     ? createPostgresAdapter({ connection: cfg.storage.connectionString, pool: { max: cfg.storage.poolMax } })
     : cfg.storage.kind === 'sqlserver'
       ? sqlServer(cfg)
-      : await createEmbeddedAdapter({ dataDir: cfg.storage.dataDir });
+      : cfg.storage.kind === 'cosmos'
+        ? cosmos(cfg)
+        : await createEmbeddedAdapter({ dataDir: cfg.storage.dataDir });
   try {
     await adapter.init();
   } catch (e) {

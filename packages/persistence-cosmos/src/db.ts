@@ -1,0 +1,73 @@
+// The container calls the adapter makes: every one is metered (request units charged to the
+// current request) and reads use the request's relaxed consistency, if it asked for one.
+import type { Container, ItemDefinition, SqlQuerySpec } from '@azure/cosmos';
+import { FhirError } from '@hestia/core';
+import type { SystemFields } from './documents.js';
+import type { CosmosMetering } from './metering.js';
+
+/** The status code of an SDK error (Cosmos answers 404, 409, 412, 413, 429 …). */
+export const statusOf = (e: unknown): number | undefined => {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+};
+
+/** Errors every caller translates the same way; others pass through (and become 500s). */
+export function translateError(e: unknown): unknown {
+  const status = statusOf(e);
+  if (status === 429) return new FhirError(429, 'throttled', 'The database is busy (request rate too large); retry later.');
+  if (status === 413) return new FhirError(413, 'too-long', 'The resource is larger than a Cosmos DB document may be (2 MB).');
+  return e;
+}
+
+export class CosmosDb {
+  constructor(readonly container: Container, readonly metering: CosmosMetering) {}
+
+  private async call<T>(fn: () => Promise<T & { requestCharge?: number }>): Promise<T> {
+    try {
+      return await this.metering.metered(fn());
+    } catch (e) {
+      throw translateError(e);
+    }
+  }
+
+  /** All results of a query (callers bound it with TOP). `partitionKey` scopes it to one logical partition. */
+  async query<T>(spec: SqlQuerySpec, partitionKey?: string): Promise<T[]> {
+    const options = { ...this.metering.readOptions(), ...(partitionKey !== undefined ? { partitionKey } : {}) };
+    const res = await this.call(() => this.container.items.query<T>(spec, options).fetchAll());
+    return res.resources;
+  }
+
+  /** A point read; undefined when there is no such document. */
+  async read<T>(id: string, pk: string): Promise<(T & SystemFields) | undefined> {
+    const res = await this.call(() => this.container.item(id, pk).read<T & ItemDefinition>(this.metering.readOptions()));
+    return res.statusCode === 404 ? undefined : (res.resource as T & SystemFields | undefined);
+  }
+
+  async create<T extends ItemDefinition>(doc: T): Promise<T & SystemFields> {
+    const res = await this.call(() => this.container.items.create(doc));
+    return res.resource as T & SystemFields;
+  }
+
+  async upsert<T extends ItemDefinition>(doc: T): Promise<void> {
+    await this.call(() => this.container.items.upsert(doc));
+  }
+
+  /** Replaces a document only if it still has `etag` (412 otherwise). */
+  async replace<T extends ItemDefinition>(doc: T, pk: string, etag: string | undefined): Promise<T & SystemFields> {
+    const options = etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : {};
+    const res = await this.call(() => this.container.item(doc.id!, pk).replace(doc, options));
+    return res.resource as T & SystemFields;
+  }
+
+  /** Deletes a document (only if it still has `etag`, when given); false when it was not there. */
+  async delete(id: string, pk: string, etag?: string): Promise<boolean> {
+    const options = etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : {};
+    try {
+      await this.call(() => this.container.item(id, pk).delete(options));
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw e;
+    }
+  }
+}
