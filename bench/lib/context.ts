@@ -23,6 +23,8 @@ export interface ComparisonResult {
   /** subject ops/s ÷ baseline ops/s. */
   ratio?: number;
   profile?: ProfileSummary;
+  /** When one operation handles several items (a 48-resource bundle, a walk over 10,500 results): how many, and what they are. */
+  perOp?: { items: number; unit: string };
 }
 
 /** Plain figures (start times, memory …). */

@@ -11,10 +11,11 @@ const pad = (s: string, n: number) => s.padStart(n);
 /** "create c8: 1234 ops/s vs raw 4567 ops/s = 27 %" */
 export function ratioLine(r: ComparisonResult): string {
   const s = r.subject.stats;
-  const head = `${r.case}: ${f(s.opsPerSec, 0)} ops/s (p50 ${f(s.p50)} ms, p99 ${f(s.p99)} ms)`;
+  const items = (x: Side) => (r.perOp ? `, ${f(x.stats.opsPerSec * r.perOp.items, 0)} ${r.perOp.unit}/s` : '');
+  const head = `${r.case}: ${f(s.opsPerSec, s.opsPerSec < 10 ? 2 : 0)} ops/s${items(r.subject)} (p50 ${f(s.p50)} ms, p99 ${f(s.p99)} ms)`;
   if (!r.baseline) return head;
   const b = r.baseline.stats;
-  return `${head} vs ${r.baseline.label} ${f(b.opsPerSec, 0)} ops/s (p50 ${f(b.p50)} ms, p99 ${f(b.p99)} ms) = ${pct(r.ratio)}`;
+  return `${head} vs ${r.baseline.label} ${f(b.opsPerSec, b.opsPerSec < 10 ? 2 : 0)} ops/s${items(r.baseline)} (p50 ${f(b.p50)} ms, p99 ${f(b.p99)} ms) = ${pct(r.ratio)}`;
 }
 
 export function valuesLine(r: ValuesResult): string {
@@ -23,7 +24,7 @@ export function valuesLine(r: ValuesResult): string {
 
 function sideCells(s: Side | undefined, server: boolean): string[] {
   if (!s) return Array.from({ length: server ? 7 : 6 }, () => '-');
-  const cells = [f(s.stats.opsPerSec, 0), String(s.stats.ops), f(s.stats.p50), f(s.stats.p99)];
+  const cells = [f(s.stats.opsPerSec, s.stats.opsPerSec < 10 ? 2 : 0), String(s.stats.ops), f(s.stats.p50), f(s.stats.p99)];
   if (server) cells.push(pct(s.serverElu));
   cells.push(pct(s.stats.elu), pct(s.machineCpu));
   return cells;

@@ -2,10 +2,14 @@
 // (see lib/context.ts) and list it here.
 import type { Scenario } from '../lib/context.js';
 import { crudScenario } from './crud.js';
+import { searchScenario } from './search.js';
 import { startupScenario } from './startup.js';
+import { transactionScenario } from './transaction.js';
 
 export const scenarios: Scenario[] = [
   startupScenario,
   crudScenario('postgres'),
   crudScenario('embedded'),
+  searchScenario,
+  transactionScenario,
 ];

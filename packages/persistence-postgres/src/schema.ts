@@ -63,6 +63,20 @@ export const MIGRATIONS: string[][] = [
     `alter table search_index add column fts tsvector`,
     `create index search_index_fts on search_index using gin (fts) where fts is not null`,
   ],
+  [
+    // Token and reference lookups end with rid: a search on one code or one reference reads its
+    // matches in rid order (the results' order), so a page can stop early and the semi-join is an
+    // index-only scan. Each replaces the index it extends (same leading columns), so writes keep
+    // the same number of index entries.
+    `create index search_index_token_rid on search_index (resource_type, code, tok_code, tok_system, rid) where tok_code is not null`,
+    `drop index search_index_token`,
+    `create index search_index_reference_rid on search_index (resource_type, code, ref_id, ref_type, rid) where ref_id is not null`,
+    `drop index search_index_reference`,
+    // A token's parameter, system and code are strongly correlated (a LOINC code only ever appears
+    // under 'code' with the LOINC system); without these statistics the planner multiplies their
+    // selectivities and expects ~100 matches where there are 10,000, and picks plans accordingly.
+    `create statistics search_index_token_stats (mcv, dependencies) on resource_type, code, tok_code, tok_system from search_index`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

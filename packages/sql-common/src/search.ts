@@ -17,6 +17,11 @@ const JSON_FIELDS: Record<string, string> = {
   ref_type: 'targetType', ref_id: 'targetId', ref_url: 'url', uri: 'value', q_system: 'system', q_code: 'code',
 };
 
+type LocalRef = Extract<SearchExpr, { kind: 'value' }> & { predicate: { type: 'reference'; targetType: string; targetId: string } };
+/** A local reference test (Type/id), which can share one IN list with others of its parameter and type. */
+const isLocalRef = (e: SearchExpr): e is LocalRef =>
+  e.kind === 'value' && e.predicate.type === 'reference' && e.predicate.url === undefined && !!e.predicate.targetType && e.predicate.targetId !== undefined;
+
 export class SqlBuilder {
   readonly bindings: unknown[] = [];
   private n = 0;
@@ -31,6 +36,34 @@ export class SqlBuilder {
     return `${prefix}${++this.n}`;
   }
 
+  /**
+   * An OR. Several local references through the same parameter to the same type (the _revinclude of
+   * a page, compartments) become one index lookup with an IN list instead of one subquery each.
+   */
+  private or(exprs: SearchExpr[], r: string, types: string[]): string {
+    const groups = new Map<string, LocalRef[]>();
+    const keyOf = (x: SearchExpr) => (isLocalRef(x) ? JSON.stringify([x.param.code, x.predicate.targetType]) : undefined);
+    for (const x of exprs) {
+      const k = keyOf(x);
+      if (k) groups.set(k, [...(groups.get(k) ?? []), x as LocalRef]);
+    }
+    const parts: string[] = [];
+    const done = new Set<string>();
+    for (const x of exprs) {
+      const k = keyOf(x);
+      const group = k ? groups.get(k)! : [];
+      if (group.length < 2) parts.push(this.expr(x, r, types));
+      else if (!done.has(k!)) {
+        done.add(k!);
+        const i = this.alias('i');
+        const ids = [...new Set(group.map((g) => g.predicate.targetId))];
+        parts.push(`exists (select 1 from search_index ${i} where ${i}.rid = ${r}.rid and ${i}.resource_type = ${r}.resource_type and ${i}.code = ${this.bind(group[0].param.code)}`
+          + ` and ${i}.ref_id in (${ids.map((id) => this.bind(id)).join(', ')}) and ${i}.ref_type = ${this.bind(group[0].predicate.targetType)})`);
+      }
+    }
+    return parts.length === 1 ? parts[0] : `(${parts.join(' or ')})`;
+  }
+
   private jsonCols(a: string, type: string): Col {
     return (f) => {
       if (f === 'lo' || f === 'hi') return this.dialect.jsonField(a, type === 'date' ? (f === 'lo' ? 'low' : 'high') : 'value', true);
@@ -43,7 +76,7 @@ export class SqlBuilder {
     const d = this.dialect;
     switch (e.kind) {
       case 'and': return e.exprs.length ? `(${e.exprs.map((x) => this.expr(x, r, types)).join(' and ')})` : d.alwaysTrue;
-      case 'or': return e.exprs.length ? `(${e.exprs.map((x) => this.expr(x, r, types)).join(' or ')})` : d.alwaysFalse;
+      case 'or': return e.exprs.length ? this.or(e.exprs, r, types) : d.alwaysFalse;
       case 'not': return `not ${this.expr(e.expr, r, types)}`;
       case 'id': return e.ids.length ? `${r}.id in (${e.ids.map((id) => this.bind(id)).join(', ')})` : d.alwaysFalse;
       case 'type': return `${r}.resource_type in (${e.types.map((t) => this.bind(t)).join(', ')})`;
@@ -58,12 +91,13 @@ export class SqlBuilder {
       }
       case 'value': {
         const i = this.alias('i');
-        return `exists (select 1 from search_index ${i} where ${i}.rid = ${r}.rid and ${i}.code = ${this.bind(e.param.code)} and ${this.predicate(e.predicate, tableCols(i), i)})`;
+        // Index rows carry their resource's type, and the partial indexes lead with it.
+        return `exists (select 1 from search_index ${i} where ${i}.rid = ${r}.rid and ${i}.resource_type = ${r}.resource_type and ${i}.code = ${this.bind(e.param.code)} and ${this.predicate(e.predicate, tableCols(i), i)})`;
       }
       case 'chain': {
         const i = this.alias('c'), t = this.alias('t');
         return `exists (select 1 from search_index ${i} join resource ${t} on ${t}.resource_type = ${i}.ref_type and ${t}.id = ${i}.ref_id`
-          + ` where ${i}.rid = ${r}.rid and ${i}.code = ${this.bind(e.param.code)} and ${i}.ref_type in (${e.targetTypes.map((x) => this.bind(x)).join(', ')})`
+          + ` where ${i}.rid = ${r}.rid and ${i}.resource_type = ${r}.resource_type and ${i}.code = ${this.bind(e.param.code)} and ${i}.ref_type in (${e.targetTypes.map((x) => this.bind(x)).join(', ')})`
           + ` and ${d.notDeleted(t)} and ${this.expr(e.expr, t, e.targetTypes)})`;
       }
       case 'has': {
@@ -159,14 +193,15 @@ export interface OrderColumn { sql: string; desc: boolean; nullable: boolean }
  */
 export function keyset(b: SqlBuilder, cols: OrderColumn[], key: unknown[], backwards: boolean): string {
   const build = (i: number): string => {
-    const { sql, desc } = cols[i];
+    const { sql, desc, nullable } = cols[i];
     const v = key[i];
     const forwardGreater = desc !== backwards; // descending (or going back on ascending) wants smaller values
     const isNull = v === null || v === undefined;
     const cmp = forwardGreater ? '<' : '>';
     const beyond = isNull
       ? (backwards ? `${sql} is not null` : b.dialect.alwaysFalse)
-      : (backwards ? `${sql} ${cmp} ${b.bind(v)}` : `(${sql} ${cmp} ${b.bind(v)} or ${sql} is null)`);
+      // (no `is null` alternative for a column that is never null, so `rid > ?` can be an index condition)
+      : (backwards || !nullable ? `${sql} ${cmp} ${b.bind(v)}` : `(${sql} ${cmp} ${b.bind(v)} or ${sql} is null)`);
     if (i === cols.length - 1) return `(${beyond})`;
     const equal = isNull ? `${sql} is null` : `${sql} = ${b.bind(v)}`;
     return `(${beyond} or (${equal} and ${build(i + 1)}))`;

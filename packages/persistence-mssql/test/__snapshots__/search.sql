@@ -35,95 +35,95 @@ select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_upd
 -- bindings: ["Patient","birthdate"]
 
 -- ==== string starts with (wildcards escaped): select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.str_norm like @p2 escape '\')) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.str_norm like @p2 escape '\')) x order by x.rid asc
 -- bindings: ["Patient","family","o\\%\\_\\\\\\[x%"]
 
 -- ==== string exact: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.str_exact = @p2)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.str_exact = @p2)) x order by x.rid asc
 -- bindings: ["Patient","family","Chalmers"]
 
 -- ==== string contains: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.str_norm like @p2 escape '\')) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.str_norm like @p2 escape '\')) x order by x.rid asc
 -- bindings: ["Patient","family","%alm%"]
 
 -- ==== token system|code: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.tok_code = @p2 and i1.tok_system = @p3)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.tok_code = @p2 and i1.tok_system = @p3)) x order by x.rid asc
 -- bindings: ["Observation","code","1234-5","http://loinc.org"]
 
 -- ==== token code only: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.tok_code = @p2)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.tok_code = @p2)) x order by x.rid asc
 -- bindings: ["Observation","code","1234-5"]
 
 -- ==== token |code (no system): select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.tok_code = @p2 and i1.tok_system is null)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.tok_code = @p2 and i1.tok_system is null)) x order by x.rid asc
 -- bindings: ["Observation","code","x"]
 
 -- ==== token system| (any code): select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.tok_code is not null and i1.tok_system = @p2)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.tok_code is not null and i1.tok_system = @p2)) x order by x.rid asc
 -- bindings: ["Observation","code","http://loinc.org"]
 
 -- ==== token :text: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and (i1.tok_text like @p2 escape '\' or i1.tok_text like @p3 escape '\'))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and (i1.tok_text like @p2 escape '\' or i1.tok_text like @p3 escape '\'))) x order by x.rid asc
 -- bindings: ["Observation","code","glucose%","% glucose%"]
 
 -- ==== date eq: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and (i1.lo >= @p2 and i1.hi < @p3))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and (i1.lo >= @p2 and i1.hi < @p3))) x order by x.rid asc
 -- bindings: ["Patient","birthdate",1577836800000,1577923200000]
 
 -- ==== date ne: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and not (i1.lo >= @p2 and i1.hi < @p3))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and not (i1.lo >= @p2 and i1.hi < @p3))) x order by x.rid asc
 -- bindings: ["Patient","birthdate",1577836800000,1577923200000]
 
 -- ==== date ge: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and (i1.hi >= @p2))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and (i1.hi >= @p2))) x order by x.rid asc
 -- bindings: ["Patient","birthdate",1577836800000]
 
 -- ==== number: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and (i1.lo >= @p2 and i1.hi < @p3))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and (i1.lo >= @p2 and i1.hi < @p3))) x order by x.rid asc
 -- bindings: ["RiskAssessment","probability",0.795,0.805]
 
 -- ==== quantity with system and code: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and (i1.lo >= @p2 and i1.hi < @p3) and i1.q_system = @p4 and i1.q_code = @p5)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and (i1.lo >= @p2 and i1.hi < @p3) and i1.q_system = @p4 and i1.q_code = @p5)) x order by x.rid asc
 -- bindings: ["Observation","value-quantity",5.35,5.45,"http://unitsofmeasure.org","mg"]
 
 -- ==== quantity without system: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and (i1.hi >= @p2))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and (i1.hi >= @p2))) x order by x.rid asc
 -- bindings: ["Observation","value-quantity",5.4]
 
 -- ==== reference type/id: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.ref_id = @p2 and i1.ref_type = @p3)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.ref_id = @p2 and i1.ref_type = @p3)) x order by x.rid asc
 -- bindings: ["Observation","subject","p1","Patient"]
 
 -- ==== reference id only: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.ref_id = @p2)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.ref_id = @p2)) x order by x.rid asc
 -- bindings: ["Observation","subject","p1"]
 
 -- ==== reference url: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.ref_url = @p2)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.ref_url = @p2)) x order by x.rid asc
 -- bindings: ["Observation","subject","http://other.org/fhir/Patient/1"]
 
 -- ==== uri eq: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.uri = @p2)) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.uri = @p2)) x order by x.rid asc
 -- bindings: ["ValueSet","url","http://hl7.org/fhir/ValueSet/x"]
 
 -- ==== uri below: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.uri like @p2 escape '\')) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.uri like @p2 escape '\')) x order by x.rid asc
 -- bindings: ["ValueSet","url","http://hl7.org/fhir/%"]
 
 -- ==== uri above: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and @p2 like (replace(replace(replace(replace(i1.uri, '\', '\\'), '%', '\%'), '_', '\_'), '[', '\[') + '%') escape '\')) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and @p2 like (replace(replace(replace(replace(i1.uri, '\', '\\'), '%', '\%'), '_', '\_'), '[', '\[') + '%') escape '\')) x order by x.rid asc
 -- bindings: ["ValueSet","url","http://hl7.org/fhir/ValueSet/x/y"]
 
 -- ==== composite token + quantity: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and exists (select 1 from openjson(i1.comp, '$[0]') v2 where (json_value(v2.value, '$.code') collate Latin1_General_100_BIN2) = @p2 and (json_value(v2.value, '$.system') collate Latin1_General_100_BIN2) = @p3) and exists (select 1 from openjson(i1.comp, '$[1]') v3 where (cast(json_value(v3.value, '$.value') as float) > @p4) and (json_value(v3.value, '$.code') collate Latin1_General_100_BIN2) = @p5))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and exists (select 1 from openjson(i1.comp, '$[0]') v2 where (json_value(v2.value, '$.code') collate Latin1_General_100_BIN2) = @p2 and (json_value(v2.value, '$.system') collate Latin1_General_100_BIN2) = @p3) and exists (select 1 from openjson(i1.comp, '$[1]') v3 where (cast(json_value(v3.value, '$.value') as float) > @p4) and (json_value(v3.value, '$.code') collate Latin1_General_100_BIN2) = @p5))) x order by x.rid asc
 -- bindings: ["Observation","code-value-quantity","8480-6","http://loinc.org",140,"mm[Hg]"]
 
 -- ==== composite with a date component: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and exists (select 1 from openjson(i1.comp, '$[0]') v2 where (json_value(v2.value, '$.code') collate Latin1_General_100_BIN2) = @p2) and exists (select 1 from openjson(i1.comp, '$[1]') v3 where (cast(json_value(v3.value, '$.high') as float) >= @p3)))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and exists (select 1 from openjson(i1.comp, '$[0]') v2 where (json_value(v2.value, '$.code') collate Latin1_General_100_BIN2) = @p2) and exists (select 1 from openjson(i1.comp, '$[1]') v3 where (cast(json_value(v3.value, '$.high') as float) >= @p3)))) x order by x.rid asc
 -- bindings: ["Group","characteristic-value","gender",1577836800000]
 
 -- ==== and / or / not: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and ((exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.str_norm like @p2 escape '\') or exists (select 1 from search_index i2 where i2.rid = r.rid and i2.code = @p3 and i2.str_norm like @p4 escape '\')) and not exists (select 1 from search_index i3 where i3.rid = r.rid and i3.code = @p5 and i3.tok_code = @p6))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and ((exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.str_norm like @p2 escape '\') or exists (select 1 from search_index i2 where i2.rid = r.rid and i2.resource_type = r.resource_type and i2.code = @p3 and i2.str_norm like @p4 escape '\')) and not exists (select 1 from search_index i3 where i3.rid = r.rid and i3.resource_type = r.resource_type and i3.code = @p5 and i3.tok_code = @p6))) x order by x.rid asc
 -- bindings: ["Patient","family","chal%","family","wind%","gender","male"]
 
 -- ==== empty and / empty or: select
@@ -131,19 +131,19 @@ select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_upd
 -- bindings: ["Patient"]
 
 -- ==== chain: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index c1 join resource t2 on t2.resource_type = c1.ref_type and t2.id = c1.ref_id where c1.rid = r.rid and c1.code = @p1 and c1.ref_type in (@p2) and t2.deleted = 0 and exists (select 1 from search_index i3 where i3.rid = t2.rid and i3.code = @p3 and i3.str_norm like @p4 escape '\'))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index c1 join resource t2 on t2.resource_type = c1.ref_type and t2.id = c1.ref_id where c1.rid = r.rid and c1.resource_type = r.resource_type and c1.code = @p1 and c1.ref_type in (@p2) and t2.deleted = 0 and exists (select 1 from search_index i3 where i3.rid = t2.rid and i3.resource_type = t2.resource_type and i3.code = @p3 and i3.str_norm like @p4 escape '\'))) x order by x.rid asc
 -- bindings: ["Observation","subject","Patient","family","chal%"]
 
 -- ==== two-level chain over two target types: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index c1 join resource t2 on t2.resource_type = c1.ref_type and t2.id = c1.ref_id where c1.rid = r.rid and c1.code = @p1 and c1.ref_type in (@p2, @p3) and t2.deleted = 0 and exists (select 1 from search_index c3 join resource t4 on t4.resource_type = c3.ref_type and t4.id = c3.ref_id where c3.rid = t2.rid and c3.code = @p4 and c3.ref_type in (@p5) and t4.deleted = 0 and exists (select 1 from search_index i5 where i5.rid = t4.rid and i5.code = @p6 and i5.str_norm like @p7 escape '\')))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index c1 join resource t2 on t2.resource_type = c1.ref_type and t2.id = c1.ref_id where c1.rid = r.rid and c1.resource_type = r.resource_type and c1.code = @p1 and c1.ref_type in (@p2, @p3) and t2.deleted = 0 and exists (select 1 from search_index c3 join resource t4 on t4.resource_type = c3.ref_type and t4.id = c3.ref_id where c3.rid = t2.rid and c3.resource_type = t2.resource_type and c3.code = @p4 and c3.ref_type in (@p5) and t4.deleted = 0 and exists (select 1 from search_index i5 where i5.rid = t4.rid and i5.resource_type = t4.resource_type and i5.code = @p6 and i5.str_norm like @p7 escape '\')))) x order by x.rid asc
 -- bindings: ["Observation","subject","Patient","Group","organization","Organization","name","acme%"]
 
 -- ==== _has: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index h1 join resource s2 on s2.rid = h1.rid where h1.resource_type = @p1 and h1.code = @p2 and h1.ref_id = r.id and h1.ref_type = r.resource_type and s2.deleted = 0 and exists (select 1 from search_index i3 where i3.rid = s2.rid and i3.code = @p3 and i3.tok_code = @p4 and i3.tok_system = @p5))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index h1 join resource s2 on s2.rid = h1.rid where h1.resource_type = @p1 and h1.code = @p2 and h1.ref_id = r.id and h1.ref_type = r.resource_type and s2.deleted = 0 and exists (select 1 from search_index i3 where i3.rid = s2.rid and i3.resource_type = s2.resource_type and i3.code = @p3 and i3.tok_code = @p4 and i3.tok_system = @p5))) x order by x.rid asc
 -- bindings: ["Patient","Observation","patient","code","1234-5","http://loinc.org"]
 
 -- ==== nested _has: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index h1 join resource s2 on s2.rid = h1.rid where h1.resource_type = @p1 and h1.code = @p2 and h1.ref_id = r.id and h1.ref_type = r.resource_type and s2.deleted = 0 and exists (select 1 from search_index h3 join resource s4 on s4.rid = h3.rid where h3.resource_type = @p3 and h3.code = @p4 and h3.ref_id = s2.id and h3.ref_type = s2.resource_type and s4.deleted = 0 and exists (select 1 from search_index i5 where i5.rid = s4.rid and i5.code = @p5 and i5.tok_code = @p6)))) x order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index h1 join resource s2 on s2.rid = h1.rid where h1.resource_type = @p1 and h1.code = @p2 and h1.ref_id = r.id and h1.ref_type = r.resource_type and s2.deleted = 0 and exists (select 1 from search_index h3 join resource s4 on s4.rid = h3.rid where h3.resource_type = @p3 and h3.code = @p4 and h3.ref_id = s2.id and h3.ref_type = s2.resource_type and s4.deleted = 0 and exists (select 1 from search_index i5 where i5.rid = s4.rid and i5.resource_type = s4.resource_type and i5.code = @p5 and i5.tok_code = @p6)))) x order by x.rid asc
 -- bindings: ["Patient","Observation","patient","AuditEvent","entity","action","C"]
 
 -- ==== sort by string: select
@@ -163,15 +163,15 @@ select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_upd
 -- bindings: ["subject","code","n","value-quantity","url","Observation"]
 
 -- ==== keyset after (no sort): select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0)) x where ((x.rid > @p1 or x.rid is null)) order by x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0)) x where (x.rid > @p1) order by x.rid asc
 -- bindings: ["Patient","41"]
 
 -- ==== keyset after with a value: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select min(o1.str_norm) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1) and exists (select 1 from search_index i2 where i2.rid = r.rid and i2.code = @p2 and i2.str_norm like @p3 escape '\')) x where ((x.k0 > @p4 or x.k0 is null) or (x.k0 = @p5 and ((x.rid > @p6 or x.rid is null)))) order by case when x.k0 is null then 1 else 0 end, x.k0 asc, x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select min(o1.str_norm) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1) and exists (select 1 from search_index i2 where i2.rid = r.rid and i2.resource_type = r.resource_type and i2.code = @p2 and i2.str_norm like @p3 escape '\')) x where ((x.k0 > @p4 or x.k0 is null) or (x.k0 = @p5 and (x.rid > @p6))) order by case when x.k0 is null then 1 else 0 end, x.k0 asc, x.rid asc
 -- bindings: ["family","Patient","family","c%","chalmers","chalmers","17"]
 
 -- ==== keyset after a null sort value: select
-select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select max(o1.hi) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1)) x where (1 = 0 or (x.k0 is null and ((x.rid > @p2 or x.rid is null)))) order by case when x.k0 is null then 1 else 0 end, x.k0 desc, x.rid asc
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select max(o1.hi) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1)) x where (1 = 0 or (x.k0 is null and (x.rid > @p2))) order by case when x.k0 is null then 1 else 0 end, x.k0 desc, x.rid asc
 -- bindings: ["birthdate","Patient","17"]
 
 -- ==== keyset before (previous page): select
@@ -183,11 +183,11 @@ select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_upd
 -- bindings: ["family","Patient","17"]
 
 -- ==== total accurate: select
-select top (51) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.tok_code = @p2)) x order by x.rid asc
+select top (51) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.tok_code = @p2)) x order by x.rid asc
 -- bindings: ["Observation","code","1234-5"]
 
 -- ==== total accurate: count
-select count(*) as n from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = @p1 and i1.tok_code = @p2)
+select count(*) as n from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.tok_code = @p2)
 -- bindings: ["Observation","code","1234-5"]
 
 -- ==== total estimate with _count=0: select

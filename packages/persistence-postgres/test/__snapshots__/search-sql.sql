@@ -35,95 +35,95 @@ select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.c
 -- bindings: ["Patient","birthdate"]
 
 -- ==== string starts with (wildcards escaped): select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.str_norm like ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.str_norm like ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","family","o\\%\\_\\\\[x%"]
 
 -- ==== string exact: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.str_exact = ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.str_exact = ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","family","Chalmers"]
 
 -- ==== string contains: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.str_norm like ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.str_norm like ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","family","%alm%"]
 
 -- ==== token system|code: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.tok_code = ? and i1.tok_system = ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.tok_code = ? and i1.tok_system = ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","code","1234-5","http://loinc.org"]
 
 -- ==== token code only: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.tok_code = ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.tok_code = ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","code","1234-5"]
 
 -- ==== token |code (no system): select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.tok_code = ? and i1.tok_system is null)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.tok_code = ? and i1.tok_system is null)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","code","x"]
 
 -- ==== token system| (any code): select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.tok_code is not null and i1.tok_system = ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.tok_code is not null and i1.tok_system = ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","code","http://loinc.org"]
 
 -- ==== token :text: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and (i1.tok_text like ? or i1.tok_text like ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and (i1.tok_text like ? or i1.tok_text like ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","code","glucose%","% glucose%"]
 
 -- ==== date eq: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and (i1.lo >= ? and i1.hi < ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and (i1.lo >= ? and i1.hi < ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","birthdate",1577836800000,1577923200000]
 
 -- ==== date ne: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and not (i1.lo >= ? and i1.hi < ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and not (i1.lo >= ? and i1.hi < ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","birthdate",1577836800000,1577923200000]
 
 -- ==== date ge: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and (i1.hi >= ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and (i1.hi >= ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","birthdate",1577836800000]
 
 -- ==== number: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and (i1.lo >= ? and i1.hi < ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and (i1.lo >= ? and i1.hi < ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["RiskAssessment","probability",0.795,0.805]
 
 -- ==== quantity with system and code: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and (i1.lo >= ? and i1.hi < ?) and i1.q_system = ? and i1.q_code = ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and (i1.lo >= ? and i1.hi < ?) and i1.q_system = ? and i1.q_code = ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","value-quantity",5.35,5.45,"http://unitsofmeasure.org","mg"]
 
 -- ==== quantity without system: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and (i1.hi >= ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and (i1.hi >= ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","value-quantity",5.4]
 
 -- ==== reference type/id: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.ref_id = ? and i1.ref_type = ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.ref_id = ? and i1.ref_type = ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","subject","p1","Patient"]
 
 -- ==== reference id only: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.ref_id = ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.ref_id = ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","subject","p1"]
 
 -- ==== reference url: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.ref_url = ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.ref_url = ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","subject","http://other.org/fhir/Patient/1"]
 
 -- ==== uri eq: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.uri = ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.uri = ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["ValueSet","url","http://hl7.org/fhir/ValueSet/x"]
 
 -- ==== uri below: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.uri like ?)) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.uri like ?)) x order by x.rid asc nulls last limit 21
 -- bindings: ["ValueSet","url","http://hl7.org/fhir/%"]
 
 -- ==== uri above: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and ? like (replace(replace(i1.uri, '%', '\%'), '_', '\_') || '%'))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and ? like (replace(replace(i1.uri, '%', '\%'), '_', '\_') || '%'))) x order by x.rid asc nulls last limit 21
 -- bindings: ["ValueSet","url","http://hl7.org/fhir/ValueSet/x/y"]
 
 -- ==== composite token + quantity: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and exists (select 1 from jsonb_array_elements(i1.comp->0) v2 where (v2->>'code') = ? and (v2->>'system') = ?) and exists (select 1 from jsonb_array_elements(i1.comp->1) v3 where (cast(v3->>'value' as numeric) > ?) and (v3->>'code') = ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and exists (select 1 from jsonb_array_elements(i1.comp->0) v2 where (v2->>'code') = ? and (v2->>'system') = ?) and exists (select 1 from jsonb_array_elements(i1.comp->1) v3 where (cast(v3->>'value' as numeric) > ?) and (v3->>'code') = ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","code-value-quantity","8480-6","http://loinc.org",140,"mm[Hg]"]
 
 -- ==== composite with a date component: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and exists (select 1 from jsonb_array_elements(i1.comp->0) v2 where (v2->>'code') = ?) and exists (select 1 from jsonb_array_elements(i1.comp->1) v3 where (cast(v3->>'high' as numeric) >= ?)))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and exists (select 1 from jsonb_array_elements(i1.comp->0) v2 where (v2->>'code') = ?) and exists (select 1 from jsonb_array_elements(i1.comp->1) v3 where (cast(v3->>'high' as numeric) >= ?)))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Group","characteristic-value","gender",1577836800000]
 
 -- ==== and / or / not: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and ((exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.str_norm like ?) or exists (select 1 from search_index i2 where i2.rid = r.rid and i2.code = ? and i2.str_norm like ?)) and not exists (select 1 from search_index i3 where i3.rid = r.rid and i3.code = ? and i3.tok_code = ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and ((exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.str_norm like ?) or exists (select 1 from search_index i2 where i2.rid = r.rid and i2.resource_type = r.resource_type and i2.code = ? and i2.str_norm like ?)) and not exists (select 1 from search_index i3 where i3.rid = r.rid and i3.resource_type = r.resource_type and i3.code = ? and i3.tok_code = ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","family","chal%","family","wind%","gender","male"]
 
 -- ==== empty and / empty or: select
@@ -131,19 +131,19 @@ select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.c
 -- bindings: ["Patient"]
 
 -- ==== chain: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index c1 join resource t2 on t2.resource_type = c1.ref_type and t2.id = c1.ref_id where c1.rid = r.rid and c1.code = ? and c1.ref_type in (?) and not t2.deleted and exists (select 1 from search_index i3 where i3.rid = t2.rid and i3.code = ? and i3.str_norm like ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index c1 join resource t2 on t2.resource_type = c1.ref_type and t2.id = c1.ref_id where c1.rid = r.rid and c1.resource_type = r.resource_type and c1.code = ? and c1.ref_type in (?) and not t2.deleted and exists (select 1 from search_index i3 where i3.rid = t2.rid and i3.resource_type = t2.resource_type and i3.code = ? and i3.str_norm like ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","subject","Patient","family","chal%"]
 
 -- ==== two-level chain over two target types: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index c1 join resource t2 on t2.resource_type = c1.ref_type and t2.id = c1.ref_id where c1.rid = r.rid and c1.code = ? and c1.ref_type in (?, ?) and not t2.deleted and exists (select 1 from search_index c3 join resource t4 on t4.resource_type = c3.ref_type and t4.id = c3.ref_id where c3.rid = t2.rid and c3.code = ? and c3.ref_type in (?) and not t4.deleted and exists (select 1 from search_index i5 where i5.rid = t4.rid and i5.code = ? and i5.str_norm like ?)))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index c1 join resource t2 on t2.resource_type = c1.ref_type and t2.id = c1.ref_id where c1.rid = r.rid and c1.resource_type = r.resource_type and c1.code = ? and c1.ref_type in (?, ?) and not t2.deleted and exists (select 1 from search_index c3 join resource t4 on t4.resource_type = c3.ref_type and t4.id = c3.ref_id where c3.rid = t2.rid and c3.resource_type = t2.resource_type and c3.code = ? and c3.ref_type in (?) and not t4.deleted and exists (select 1 from search_index i5 where i5.rid = t4.rid and i5.resource_type = t4.resource_type and i5.code = ? and i5.str_norm like ?)))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Observation","subject","Patient","Group","organization","Organization","name","acme%"]
 
 -- ==== _has: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index h1 join resource s2 on s2.rid = h1.rid where h1.resource_type = ? and h1.code = ? and h1.ref_id = r.id and h1.ref_type = r.resource_type and not s2.deleted and exists (select 1 from search_index i3 where i3.rid = s2.rid and i3.code = ? and i3.tok_code = ? and i3.tok_system = ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index h1 join resource s2 on s2.rid = h1.rid where h1.resource_type = ? and h1.code = ? and h1.ref_id = r.id and h1.ref_type = r.resource_type and not s2.deleted and exists (select 1 from search_index i3 where i3.rid = s2.rid and i3.resource_type = s2.resource_type and i3.code = ? and i3.tok_code = ? and i3.tok_system = ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","Observation","patient","code","1234-5","http://loinc.org"]
 
 -- ==== nested _has: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index h1 join resource s2 on s2.rid = h1.rid where h1.resource_type = ? and h1.code = ? and h1.ref_id = r.id and h1.ref_type = r.resource_type and not s2.deleted and exists (select 1 from search_index h3 join resource s4 on s4.rid = h3.rid where h3.resource_type = ? and h3.code = ? and h3.ref_id = s2.id and h3.ref_type = s2.resource_type and not s4.deleted and exists (select 1 from search_index i5 where i5.rid = s4.rid and i5.code = ? and i5.tok_code = ?)))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index h1 join resource s2 on s2.rid = h1.rid where h1.resource_type = ? and h1.code = ? and h1.ref_id = r.id and h1.ref_type = r.resource_type and not s2.deleted and exists (select 1 from search_index h3 join resource s4 on s4.rid = h3.rid where h3.resource_type = ? and h3.code = ? and h3.ref_id = s2.id and h3.ref_type = s2.resource_type and not s4.deleted and exists (select 1 from search_index i5 where i5.rid = s4.rid and i5.resource_type = s4.resource_type and i5.code = ? and i5.tok_code = ?)))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","Observation","patient","AuditEvent","entity","action","C"]
 
 -- ==== sort by string: select
@@ -163,15 +163,15 @@ select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.c
 -- bindings: ["subject","code","n","value-quantity","url","Observation"]
 
 -- ==== keyset after (no sort): select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?)) x where ((x.rid > ? or x.rid is null)) order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?)) x where (x.rid > ?) order by x.rid asc nulls last limit 21
 -- bindings: ["Patient","41"]
 
 -- ==== keyset after with a value: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select min(o1.str_norm) from search_index o1 where o1.rid = r.rid and o1.code = ?) as k0, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i2 where i2.rid = r.rid and i2.code = ? and i2.str_norm like ?)) x where ((x.k0 > ? or x.k0 is null) or (x.k0 = ? and ((x.rid > ? or x.rid is null)))) order by x.k0 asc nulls last, x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select min(o1.str_norm) from search_index o1 where o1.rid = r.rid and o1.code = ?) as k0, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i2 where i2.rid = r.rid and i2.resource_type = r.resource_type and i2.code = ? and i2.str_norm like ?)) x where ((x.k0 > ? or x.k0 is null) or (x.k0 = ? and (x.rid > ?))) order by x.k0 asc nulls last, x.rid asc nulls last limit 21
 -- bindings: ["family","Patient","family","c%","chalmers","chalmers","17"]
 
 -- ==== keyset after a null sort value: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select max(o1.hi) from search_index o1 where o1.rid = r.rid and o1.code = ?) as k0, r.rid from resource r where not r.deleted and r.resource_type in (?)) x where (false or (x.k0 is null and ((x.rid > ? or x.rid is null)))) order by x.k0 desc nulls last, x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select max(o1.hi) from search_index o1 where o1.rid = r.rid and o1.code = ?) as k0, r.rid from resource r where not r.deleted and r.resource_type in (?)) x where (false or (x.k0 is null and (x.rid > ?))) order by x.k0 desc nulls last, x.rid asc nulls last limit 21
 -- bindings: ["birthdate","Patient","17"]
 
 -- ==== keyset before (previous page): select
@@ -183,11 +183,11 @@ select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.c
 -- bindings: ["family","Patient","17"]
 
 -- ==== total accurate: select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.tok_code = ?)) x order by x.rid asc nulls last limit 51
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.tok_code = ?)) x order by x.rid asc nulls last limit 51
 -- bindings: ["Observation","code","1234-5"]
 
 -- ==== total accurate: count
-select count(*) as n from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.tok_code = ?)
+select count(*) as n from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.tok_code = ?)
 -- bindings: ["Observation","code","1234-5"]
 
 -- ==== total estimate with _count=0: select
@@ -199,5 +199,5 @@ select count(*) as n from resource r where not r.deleted and r.resource_type in 
 -- bindings: ["Observation"]
 
 -- ==== full text (_content): select
-select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.code = ? and i1.fts @@ plainto_tsquery('simple', ?))) x order by x.rid asc nulls last limit 21
+select x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where not r.deleted and r.resource_type in (?) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = ? and i1.fts @@ plainto_tsquery('simple', ?))) x order by x.rid asc nulls last limit 21
 -- bindings: ["Condition","_content","chronic bronchitis"]
