@@ -16,6 +16,7 @@ import { searchParamsSuite } from './suites/search-params.js';
 import { searchCommonSuite } from './suites/search-common.js';
 import { searchLinksSuite } from './suites/search-links.js';
 import { searchResultsSuite } from './suites/search-results.js';
+import { jobsSuite } from './suites/jobs.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -52,6 +53,7 @@ export function runConformance(target: ConformanceTarget): void {
     terminologySuite(fx);
     bundlesSuite(fx);
     pagingSuite(fx);
+    jobsSuite(fx);
   });
 }
 

@@ -5,6 +5,11 @@ import type { Resource } from './types.js';
 
 const BASE_PARAMS: Record<string, string> = { _id: 'token', _lastUpdated: 'date' };
 
+/** The HL7 Bulk Data Access implementation guide. */
+const BULK = 'http://hl7.org/fhir/uv/bulkdata';
+/** Canonical definitions of the system-level operations Hestia may offer (others get a urn of their own). */
+const OPERATION_DEFINITIONS: Record<string, string> = { export: `${BULK}/OperationDefinition/export` };
+
 export function buildCapabilityStatement(engine: FhirEngine): Resource {
   const { defs, adapter, indexer, options } = engine;
   const caps = adapter.capabilities;
@@ -44,6 +49,14 @@ export function buildCapabilityStatement(engine: FhirEngine): Resource {
       searchParam,
     };
   });
+  const operations = engine.operationNames().sort();
+  const exports = operations.includes('export');
+  if (exports) {
+    for (const r of resource) {
+      if (r.type === 'Patient') Object.assign(r, { operation: [{ name: 'export', definition: `${BULK}/OperationDefinition/patient-export` }] });
+      if (r.type === 'Group') Object.assign(r, { operation: [{ name: 'export', definition: `${BULK}/OperationDefinition/group-export` }] });
+    }
+  }
   const system = [{ code: 'history-system' }, { code: 'search-system' }, { code: 'batch' }];
   if (caps.transactions) system.push({ code: 'transaction' });
   return {
@@ -52,6 +65,7 @@ export function buildCapabilityStatement(engine: FhirEngine): Resource {
     date: new Date().toISOString(),
     publisher: 'Hestia',
     kind: 'instance',
+    ...(exports ? { instantiates: [`${BULK}/CapabilityStatement/bulk-data`] } : {}),
     software: { name: options.software.name, version: options.software.version },
     implementation: { description: `Hestia FHIR server (${adapter.name} persistence)` },
     fhirVersion: defs.fhirVersion,
@@ -62,6 +76,7 @@ export function buildCapabilityStatement(engine: FhirEngine): Resource {
       resource,
       interaction: system,
       searchParam: Object.entries(BASE_PARAMS).map(([name, type]) => ({ name, type })),
+      operation: operations.map((name) => ({ name, definition: OPERATION_DEFINITIONS[name] ?? `urn:hestia:operation:${name}` })),
     }],
   };
 }

@@ -19,3 +19,5 @@ export { toXml, fromXml } from './format/xml.js';
 export * from './custom-params.js';
 export * from './terminology.js';
 export * from './element-model.js';
+export * from './jobs.js';
+export * from './export.js';

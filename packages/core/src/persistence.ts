@@ -4,6 +4,7 @@
 import type { Resource } from './types.js';
 import type { IndexEntry } from './search/values.js';
 import type { SearchQuery } from './search/expression.js';
+import type { JobStore } from './jobs.js';
 
 /** One version of a resource as stored. `resource` is absent for a deletion marker. */
 export interface StoredVersion {
@@ -89,6 +90,8 @@ export interface PersistenceAdapter extends PersistenceSession {
   readonly instrumentation?: AdapterInstrumentation;
   /** Optional: per-request metering of what the database charges (e.g. Cosmos DB request units) and per-request options. */
   readonly metering?: AdapterMetering;
+  /** Long-running jobs ($export), kept in the same database. */
+  readonly jobs: JobStore;
 }
 
 /** Per-request options a host may pass to a storage that supports them. */

@@ -15,6 +15,8 @@ export interface FhirRequest {
   body?: unknown;
   /** Absolute base URL of the FHIR endpoint, without trailing slash. */
   baseUrl: string;
+  /** Who asks: the host's key for the authenticated caller ('' or absent when anonymous). Operations that keep per-caller state ($export jobs) bind it. */
+  caller?: string;
 }
 
 export interface FhirResponse {

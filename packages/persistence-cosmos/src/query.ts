@@ -122,7 +122,7 @@ export class QueryBuilder {
       }
       case 'reference': {
         if (p.url !== undefined) return `${a}.u = ${this.bind(p.url)}`;
-        if (p.targetId === undefined) return 'false';
+        if (p.targetId === undefined) return p.targetType ? `${a}.t = ${this.bind(p.targetType)} AND IS_DEFINED(${a}.i)` : 'false';
         const parts = [`${a}.i = ${this.bind(p.targetId)}`];
         if (p.targetType) parts.push(`${a}.t = ${this.bind(p.targetType)}`);
         return parts.join(' AND ');

@@ -2,8 +2,9 @@
 // Cosmos has no multi-partition transactions, so capabilities.transactions is false (core refuses
 // transaction bundles) and transaction(fn) runs fn with a session whose calls execute directly.
 import { CosmosClient, type CosmosClientOptions, type IndexingPolicy } from '@azure/cosmos';
-import type { AdapterCapabilities, PersistenceAdapter, PersistenceSession } from '@hestia/core';
+import type { AdapterCapabilities, JobStore, PersistenceAdapter, PersistenceSession } from '@hestia/core';
 import { CosmosDb } from './db.js';
+import { CosmosJobStore } from './jobs.js';
 import { Leases } from './lease.js';
 import { CosmosMetering, CONSISTENCY_LEVELS, type ConsistencyName } from './metering.js';
 import type { SearchLimits } from './search.js';
@@ -34,11 +35,11 @@ export interface CosmosOptions {
 }
 
 /**
- * Index what searches test and sort on, never the resource bodies (a write costs request units per
- * indexed path). Version documents are only read by partition key and history key.
+ * Index what searches test and sort on, never the resource bodies nor a job's own state (a write
+ * costs request units per indexed path). Version documents are only read by partition key and history key.
  */
 const INDEXING: Record<keyof Containers, IndexingPolicy> = {
-  resources: { indexingMode: 'consistent', automatic: true, includedPaths: [{ path: '/*' }], excludedPaths: [{ path: '/res/*' }, { path: '/"_etag"/?' }] },
+  resources: { indexingMode: 'consistent', automatic: true, includedPaths: [{ path: '/*' }], excludedPaths: [{ path: '/res/*' }, { path: '/job/data/*' }, { path: '/"_etag"/?' }] },
   history: {
     indexingMode: 'consistent', automatic: true,
     includedPaths: ['/pk/?', '/type/?', '/ts/?', '/hk/?'].map((path) => ({ path })),
@@ -50,6 +51,8 @@ export class CosmosStore extends CosmosSession implements PersistenceAdapter {
   readonly name = 'cosmos';
   readonly capabilities: AdapterCapabilities = { transactions: false, chaining: true, reverseChaining: true, fullText: false, sort: true, totalAccurate: true };
   readonly metering: CosmosMetering;
+  /** Jobs live in the resources container (see jobs.ts). */
+  readonly jobs: JobStore;
   private readonly names: Record<keyof Containers, string>;
 
   constructor(private readonly client: CosmosClient, private readonly opts: CosmosOptions, metering = new CosmosMetering()) {
@@ -61,6 +64,7 @@ export class CosmosStore extends CosmosSession implements PersistenceAdapter {
     super(db, new Leases(db.history, { ttlSeconds: opts.lease?.ttlSeconds ?? 30, waitMs: opts.lease?.waitMs ?? 10000 }), limits);
     this.names = names;
     this.metering = metering;
+    this.jobs = new CosmosJobStore(db.resources);
     if (opts.accountConsistency) metering.accountConsistency = opts.accountConsistency;
   }
 

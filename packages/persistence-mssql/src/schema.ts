@@ -87,6 +87,22 @@ export const MIGRATIONS: string[][] = [
     `create index search_index_ref_url on search_index (code, ref_url) where ref_url is not null`,
     `create index search_index_uri on search_index (code, uri) where uri is not null`,
   ],
+  [
+    // Long-running jobs ($export): JSON state, ISO-string times (sql-common's SqlJobStore).
+    `create table hestia_job (
+      id ${text(NAME_CHARS)} not null constraint hestia_job_pk primary key,
+      kind ${text(NAME_CHARS)} not null,
+      status ${text(16)} not null,
+      owner ${text(400)} not null,
+      created_at ${text(32)} not null,
+      updated_at ${text(32)} not null,
+      heartbeat_at ${text(32)} null,
+      worker ${text(200)} null,
+      data nvarchar(max) not null,
+      version int not null
+    )`,
+    `create index hestia_job_kind_status on hestia_job (kind, status, created_at)`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import {
   conflict, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
-  type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
+  type JobStore, type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
-import { knexInstrumentation } from '@hestia/sql-common';
+import { knexInstrumentation, SqlJobStore } from '@hestia/sql-common';
 import { render, type Batch } from './batch.js';
 import { knexConfig, type MssqlOptions } from './connection.js';
 import { transient, translateError } from './errors.js';
@@ -143,9 +143,11 @@ export class MssqlStore extends MssqlSession implements PersistenceAdapter {
   readonly name: string;
   readonly capabilities: AdapterCapabilities;
   readonly instrumentation: AdapterInstrumentation;
+  readonly jobs: JobStore;
 
   constructor(protected readonly knex: Knex, opts: MssqlStoreOptions = {}) {
     super(knex, false);
+    this.jobs = new SqlJobStore(knex);
     this.name = opts.name ?? 'sqlserver';
     this.instrumentation = knexInstrumentation(knex);
     // No full-text search: SQL Server's full-text indexes need a full-text catalog and are

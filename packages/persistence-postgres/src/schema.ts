@@ -77,6 +77,39 @@ export const MIGRATIONS: string[][] = [
     // selectivities and expects ~100 matches where there are 10,000, and picks plans accordingly.
     `create statistics search_index_token_stats (mcv, dependencies) on resource_type, code, tok_code, tok_system from search_index`,
   ],
+  [
+    // Long-running jobs ($export): JSON state, ISO-string times (sql-common's SqlJobStore).
+    `create table hestia_job (
+      id text primary key,
+      kind text not null,
+      status text not null,
+      owner text not null,
+      created_at text not null,
+      updated_at text not null,
+      heartbeat_at text,
+      worker text,
+      data text not null,
+      version integer not null
+    )`,
+    `create index hestia_job_kind_status on hestia_job (kind, status, created_at)`,
+  ],
+  [
+    // Range rows (dates, numbers, quantities) for the walker's range plans (search.ts, rangeIndexes).
+    // By low end, ending with rid like the token and reference indexes: index-only semi-joins.
+    // It replaces search_index_range (same leading columns).
+    `create index search_index_range_rid on search_index (resource_type, code, lo, hi, rid) where lo is not null`,
+    `drop index search_index_range`,
+    // By high end: _sort=-date reads the highest values first and stops after a page.
+    `create index search_index_range_high on search_index (resource_type, code, hi, rid) where lo is not null`,
+    // The widest stored range of a parameter, max(hi - lo), in one index probe: it bounds the low
+    // end of the ranges a test on the high end (ge, gt, ge…&lt… merged) can match.
+    `create index search_index_range_span on search_index (resource_type, code, (hi - lo)) where lo is not null`,
+    // No parallel scans of the index rows: searches read them in order and stop after a page, and
+    // the planner, misjudging how many rows one parameter's range holds, would start workers for
+    // such reads (and for parts of a statement that a false condition skips), which costs more than
+    // it saves on a server answering many searches at once.
+    `alter table search_index set (parallel_workers = 0)`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

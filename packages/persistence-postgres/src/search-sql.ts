@@ -17,8 +17,14 @@ export const postgresDialect: SqlDialect = {
   jsonElements: (json, index, alias) => `jsonb_array_elements(${json}->${index}) ${alias}`,
   jsonField: (alias, name, numeric) => (numeric ? `cast(${alias}->>'${name}' as numeric)` : `(${alias}->>'${name}')`),
   fullText: (column, query) => `${column} @@ plainto_tsquery('simple', ${query})`,
-  orderTerm: (sql, desc, nullsFirst) => `${sql} ${desc ? 'desc' : 'asc'} nulls ${nullsFirst ? 'first' : 'last'}`,
+  // Without a null to place, the default (nulls last ascending, first descending) is kept: it is the
+  // order of a btree index read forwards or backwards.
+  orderTerm: (sql, desc, nullsFirst, nullable) => `${sql} ${desc ? 'desc' : 'asc'}${nullable ? ` nulls ${nullsFirst ? 'first' : 'last'}` : ''}`,
   selectLimited: (columns, rest, limit) => `select ${columns} ${rest} limit ${limit}`,
+  // Schema migration 5.
+  rangeIndexes: true,
+  // (offset 0 keeps the planner from pulling the subquery up into a join)
+  perRow: (select, alias) => `cross join lateral (${select} offset 0) ${alias}`,
 };
 
 export function buildSearch(q: SearchQuery): { select: Sql; count?: Sql } {

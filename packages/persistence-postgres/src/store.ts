@@ -3,9 +3,9 @@
 import type { Knex } from 'knex';
 import {
   conflict, FhirError, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
-  type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
+  type JobStore, type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
-import { indexRows, knexInstrumentation } from '@hestia/sql-common';
+import { indexRows, knexInstrumentation, SqlJobStore } from '@hestia/sql-common';
 import { buildSearch } from './search-sql.js';
 import { migrate } from './schema.js';
 
@@ -209,9 +209,11 @@ export class SqlStore extends SqlSession implements PersistenceAdapter {
   readonly name: string;
   readonly capabilities: AdapterCapabilities;
   readonly instrumentation: AdapterInstrumentation;
+  readonly jobs: JobStore;
 
   constructor(protected readonly knex: Knex, opts: SqlStoreOptions, private readonly onClose?: () => Promise<void>) {
     super(knex);
+    this.jobs = new SqlJobStore(knex);
     this.name = opts.name;
     this.instrumentation = knexInstrumentation(knex);
     this.capabilities = { transactions: true, chaining: true, reverseChaining: true, fullText: true, sort: true, totalAccurate: true, ...opts.capabilities };

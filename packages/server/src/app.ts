@@ -5,6 +5,7 @@ import { FhirError, errorResponse, toFhirError, type Authorizer, type FhirEngine
 import type { HestiaConfig } from './config.js';
 import { parseBody, parseQuery, responseFormat, serialize } from './formats.js';
 import { metered } from './metering.js';
+import { callerKey, principalOf } from './security/principal.js';
 
 export interface AppOptions {
   engine: FhirEngine;
@@ -42,7 +43,8 @@ export function createApp(opts: AppOptions): express.Express {
         query: query.filter(([k]) => k !== '_format' && k !== '_pretty'),
         headers: lowerHeaders(req),
         body: parseBody(engine.defs, req.get('content-type'), raw),
-        baseUrl: config.baseUrl || `${req.protocol}://${req.get('host')}`,
+        baseUrl: requestBaseUrl(config, req),
+        caller: callerKey(principalOf(req)),
       };
       if (['POST', 'PUT', 'PATCH'].includes(req.method) && fhirReq.body === undefined && req.path !== '/') {
         throw new FhirError(400, 'structure', 'This request needs a body.');
@@ -76,6 +78,11 @@ export function createApp(opts: AppOptions): express.Express {
     void req;
   });
   return app;
+}
+
+/** The FHIR base URL: the configured one, or the one the request came to. */
+export function requestBaseUrl(config: HestiaConfig, req: Request): string {
+  return config.baseUrl || `${req.protocol}://${req.get('host')}`;
 }
 
 function lowerHeaders(req: Request): Record<string, string | undefined> {

@@ -79,6 +79,30 @@ export interface HestiaConfig {
     /** Allow credentials (cookies, client certificates); not possible with origins '*'. */
     allowCredentials: boolean;
   };
+  /** Bulk data $export: where files go, and how hard jobs may work. */
+  export: {
+    enabled: boolean;
+    /** 'folder' (a local or mounted folder) or 'blob' (Azure Blob Storage). */
+    destination: 'folder' | 'blob';
+    folder: string;
+    /** Azure Blob Storage: a connection string, or an account URL with a key or a SAS token. */
+    blob: { connectionString: string; accountUrl: string; accountKey: string; sasToken: string; container: string };
+    /** Jobs this instance runs at once; more wait in the queue. */
+    maxRunningJobs: number;
+    /** Resources read per database page. */
+    pageSize: number;
+    /** A type's output is split into files of about this size. */
+    maxFileBytes: number;
+    /** Pause between pages of one job, so that exports leave room for interactive requests. */
+    pageDelayMs: number;
+    /** A running job's worker writes a heartbeat this often; a job without one for staleSeconds is taken over. */
+    heartbeatSeconds: number;
+    staleSeconds: number;
+    /** How often an idle instance looks for queued jobs. */
+    pollSeconds: number;
+    /** A job interrupted this many times fails instead of starting again. */
+    maxAttempts: number;
+  };
 }
 
 /** The roles file shipped with the server (packages/server/roles.json). */
@@ -104,6 +128,12 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   audit: { location: hostname(), console: true, file: '', auditEvents: false },
   security: { enabled: false, authority: '', audience: [], allowedObjectIds: [], rolesClaim: 'roles', rolesFile: DEFAULT_ROLES_FILE, clockSkewSeconds: 60, jwksCooldownSeconds: 30 },
   cors: { origins: [], headers: '*', methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], maxAge: 600, allowCredentials: false },
+  export: {
+    enabled: true, destination: 'folder', folder: './.hestia-export',
+    blob: { connectionString: '', accountUrl: '', accountKey: '', sasToken: '', container: 'hestia-export' },
+    maxRunningJobs: 2, pageSize: 500, maxFileBytes: 64 * 1024 * 1024, pageDelayMs: 0,
+    heartbeatSeconds: 10, staleSeconds: 60, pollSeconds: 2, maxAttempts: 3,
+  },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -192,6 +222,26 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
       maxAge: num(env.HESTIA_CORS_MAX_AGE),
       allowCredentials: bool(env.HESTIA_CORS_ALLOW_CREDENTIALS),
     },
+    export: {
+      enabled: bool(env.HESTIA_EXPORT_ENABLED),
+      destination: env.HESTIA_EXPORT_DESTINATION as 'folder' | 'blob' | undefined,
+      folder: env.HESTIA_EXPORT_FOLDER,
+      blob: {
+        connectionString: env.HESTIA_EXPORT_BLOB_CONNECTION_STRING,
+        accountUrl: env.HESTIA_EXPORT_BLOB_ACCOUNT_URL,
+        accountKey: env.HESTIA_EXPORT_BLOB_ACCOUNT_KEY,
+        sasToken: env.HESTIA_EXPORT_BLOB_SAS_TOKEN,
+        container: env.HESTIA_EXPORT_BLOB_CONTAINER,
+      },
+      maxRunningJobs: num(env.HESTIA_EXPORT_MAX_RUNNING_JOBS),
+      pageSize: num(env.HESTIA_EXPORT_PAGE_SIZE),
+      maxFileBytes: num(env.HESTIA_EXPORT_MAX_FILE_BYTES),
+      pageDelayMs: num(env.HESTIA_EXPORT_PAGE_DELAY_MS),
+      heartbeatSeconds: num(env.HESTIA_EXPORT_HEARTBEAT_SECONDS),
+      staleSeconds: num(env.HESTIA_EXPORT_STALE_SECONDS),
+      pollSeconds: num(env.HESTIA_EXPORT_POLL_SECONDS),
+      maxAttempts: num(env.HESTIA_EXPORT_MAX_ATTEMPTS),
+    },
   };
 }
 
@@ -224,7 +274,7 @@ export function validateConfig(cfg: HestiaConfig): void {
   if (!(cfg.limits.maxCount >= 1) || !(cfg.limits.defaultCount >= 1) || cfg.limits.defaultCount > cfg.limits.maxCount) problems.push('limits: need 1 <= defaultCount <= maxCount');
   if (!(cfg.limits.maxBundleEntries >= 1)) problems.push('limits.maxBundleEntries must be at least 1');
   if (!LOG_LEVELS.includes(cfg.observability.logLevel)) problems.push(`observability.logLevel must be one of ${LOG_LEVELS.join(', ')}, not '${cfg.observability.logLevel}'`);
-  problems.push(...securityProblems(cfg), ...corsProblems(cfg.cors));
+  problems.push(...securityProblems(cfg), ...corsProblems(cfg.cors), ...exportProblems(cfg.export));
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
 }
 
@@ -252,6 +302,18 @@ function corsProblems(c: HestiaConfig['cors']): string[] {
     problems.push("cors.allowCredentials cannot be true when cors.origins is '*': list the allowed origins instead");
   }
   if (!(c.maxAge >= 0)) problems.push('cors.maxAge must be 0 or more');
+  return problems;
+}
+
+function exportProblems(e: HestiaConfig['export']): string[] {
+  const problems: string[] = [];
+  if (!['folder', 'blob'].includes(e.destination)) problems.push(`export.destination must be folder or blob, not '${e.destination}'`);
+  // (the blob settings are checked by BlobDestination when the server starts)
+  for (const k of ['maxRunningJobs', 'pageSize', 'maxFileBytes', 'heartbeatSeconds', 'staleSeconds', 'pollSeconds', 'maxAttempts'] as const) {
+    if (!(e[k] > 0)) problems.push(`export.${k} must be above 0`);
+  }
+  if (!(e.pageDelayMs >= 0)) problems.push('export.pageDelayMs must be 0 or more');
+  if (e.staleSeconds <= e.heartbeatSeconds) problems.push('export.staleSeconds must be longer than export.heartbeatSeconds');
   return problems;
 }
 

@@ -4,7 +4,8 @@ import { FhirEngine, type EngineOptions, type PersistenceAdapter } from '@hestia
 import { createApp } from './app.js';
 import { loadConfig, type DeepPartial, type HestiaConfig } from './config.js';
 import { openStorage } from './storage.js';
-import { createSecurity } from './security/index.js';
+import { callerKey, createSecurity, principalOf } from './security/index.js';
+import { createExport, type ExportService } from './export/index.js';
 import { appLogger } from './observability/logger.js';
 import { createObservability, type ObservabilityLayer } from './observability/index.js';
 
@@ -13,6 +14,8 @@ export interface RunningServer {
   engine: FhirEngine;
   adapter: PersistenceAdapter;
   observability: ObservabilityLayer;
+  /** Bulk $export (undefined when disabled). */
+  bulkExport?: ExportService;
   server: Server;
   url: string;
   close(): Promise<void>;
@@ -41,12 +44,17 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
   const engine = new FhirEngine({ adapter, ...engineOptions(config) });
   await engine.init();
   const observability = await createObservability(config, adapter, engine);
+  const authorizerFor = observability.observeRoutes(security.authorizerFor);
+  const bulkExport = await createExport(config, engine, adapter, { authorizerFor, callerOf: (req) => callerKey(principalOf(req)) });
   const app = createApp({
     engine,
     config,
     before: [...observability.middleware, ...security.middleware],
-    routes: observability.routes,
-    authorizerFor: observability.observeRoutes(security.authorizerFor),
+    routes: (a) => {
+      observability.routes(a);
+      bulkExport?.routes(a);
+    },
+    authorizerFor,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -56,10 +64,11 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   return {
-    config, engine, adapter, observability, server, url,
+    config, engine, adapter, observability, bulkExport, server, url,
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
+      await bulkExport?.close();
       await security.close?.();
       await observability.close?.();
       await adapter.close();

@@ -37,6 +37,8 @@ describe('HTTP API on Cosmos DB (emulator)', () => {
       port: 0, host: '127.0.0.1',
       storage: { kind: 'cosmos', cosmos: { endpoint, key: 'emulator', database: 'hestia-http', endpointDiscovery: false } },
       audit: { console: false },
+      // (no export worker: its background polls would be counted among the emulator's requests)
+      export: { enabled: false },
     }, {});
   });
   after(async () => {

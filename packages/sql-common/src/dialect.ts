@@ -27,4 +27,17 @@ export interface SqlDialect {
   orderTerm(sql: string, desc: boolean, nullsFirst: boolean, nullable: boolean): string;
   /** A select returning at most `limit` rows: its select list and the rest (from … order by …). */
   selectLimited(columns: string, rest: string, limit: number): string;
+  /**
+   * The schema indexes range rows (lo not null) by (resource_type, code, lo, …), (…, hi, …) and
+   * (…, hi - lo), as PostgreSQL's migration 5 does: the walker then bounds tests on hi by the widest
+   * stored range and orders by single-valued dates through a join (search.ts), which without those
+   * indexes would cost more than they save.
+   */
+  readonly rangeIndexes?: boolean;
+  /**
+   * A join clause that evaluates `select` once per row of the FROM items before it (`select` may
+   * refer to them) and is never merged into the outer query, so its conditions are checked row by
+   * row in the outer order. Optional: without it, joinedPage leaves the plan to the planner.
+   */
+  perRow?(select: string, alias: string): string;
 }

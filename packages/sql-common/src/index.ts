@@ -3,3 +3,4 @@ export { SqlBuilder, keyset, buildSearch, type Sql, type OrderColumn } from './s
 export { MIN_MS, MAX_MS, clampMs } from './ranges.js';
 export { indexRows, type IndexRow } from './index-rows.js';
 export { knexInstrumentation } from './instrumentation.js';
+export { SqlJobStore, JOB_TABLE } from './jobs.js';

@@ -92,7 +92,11 @@ export class SqlBuilder {
       case 'value': {
         const i = this.alias('i');
         // Index rows carry their resource's type, and the partial indexes lead with it.
-        return `exists (select 1 from search_index ${i} where ${i}.rid = ${r}.rid and ${i}.resource_type = ${r}.resource_type and ${i}.code = ${this.bind(e.param.code)} and ${this.predicate(e.predicate, tableCols(i), i)})`;
+        // (parts built in text order: each binds its values as it is written)
+        const head = `exists (select 1 from search_index ${i} where ${i}.rid = ${r}.rid and ${i}.resource_type = ${r}.resource_type and ${i}.code = ${this.bind(e.param.code)}`;
+        const test = this.predicate(e.predicate, tableCols(i), i);
+        const bound = e.predicate.type === 'date' && types.length === 1 ? this.lowBound(e.predicate.range, i, types[0], e.param.code) : '';
+        return `${head} and ${test}${bound})`;
       }
       case 'chain': {
         const i = this.alias('c'), t = this.alias('t');
@@ -107,6 +111,21 @@ export class SqlBuilder {
           + ` and ${i}.ref_id = ${r}.id and ${i}.ref_type = ${r}.resource_type and ${d.notDeleted(s)} and ${this.expr(e.expr, s, [e.sourceType])})`;
       }
     }
+  }
+
+  /**
+   * A test with a lower limit on the stored ranges' high end (ge, gt, ge…&lt… merged) but none on
+   * their low end would read the range index, ordered by low end, from its start. No stored range of
+   * the parameter is wider than its widest one (max(hi - lo), one index probe), so every match has
+   * lo >= limit - widest: added, that bounds the scan to the ranges that can reach the limit.
+   */
+  private lowBound(t: RangeTest, i: string, type: string, code: string): string {
+    if (!this.dialect.rangeIndexes || t.negate || t.conds.some((c) => c.bound === 'low' && c.op.startsWith('>'))) return '';
+    const limits = t.conds.filter((c) => c.bound === 'high' && c.op.startsWith('>')).map((c) => c.value);
+    if (!limits.length) return '';
+    const w = this.alias('w');
+    return ` and ${i}.lo >= ${this.bind(clampMs(Math.max(...limits)))} - (select coalesce(max(${w}.hi - ${w}.lo), 0) from search_index ${w}`
+      + ` where ${w}.resource_type = ${this.bind(type)} and ${w}.code = ${this.bind(code)} and ${w}.lo is not null)`;
   }
 
   private range(t: RangeTest, col: Col, val: (v: number) => string = (v) => this.bind(clampMs(v))): string {
@@ -146,7 +165,7 @@ export class SqlBuilder {
       }
       case 'reference': {
         if (p.url !== undefined) return `${col('ref_url')} = ${this.bind(p.url)}`;
-        const parts = [`${col('ref_id')} = ${this.bind(p.targetId)}`];
+        const parts = [p.targetId === undefined ? `${col('ref_id')} is not null` : `${col('ref_id')} = ${this.bind(p.targetId)}`];
         if (p.targetType) parts.push(`${col('ref_type')} = ${this.bind(p.targetType)}`);
         return parts.join(' and ');
       }
@@ -192,12 +211,12 @@ export interface OrderColumn { sql: string; desc: boolean; nullable: boolean }
  * as the tiebreak. Values are bound in text order, and only where they appear.
  */
 export function keyset(b: SqlBuilder, cols: OrderColumn[], key: unknown[], backwards: boolean): string {
+  const cmpOf = (desc: boolean) => (desc !== backwards ? '<' : '>'); // descending (or going back on ascending) wants smaller values
   const build = (i: number): string => {
     const { sql, desc, nullable } = cols[i];
     const v = key[i];
-    const forwardGreater = desc !== backwards; // descending (or going back on ascending) wants smaller values
     const isNull = v === null || v === undefined;
-    const cmp = forwardGreater ? '<' : '>';
+    const cmp = cmpOf(desc);
     const beyond = isNull
       ? (backwards ? `${sql} is not null` : b.dialect.alwaysFalse)
       // (no `is null` alternative for a column that is never null, so `rid > ?` can be an index condition)
@@ -206,7 +225,25 @@ export function keyset(b: SqlBuilder, cols: OrderColumn[], key: unknown[], backw
     const equal = isNull ? `${sql} is null` : `${sql} = ${b.bind(v)}`;
     return `(${beyond} or (${equal} and ${build(i + 1)}))`;
   };
-  return cols.length ? build(0) : b.dialect.alwaysFalse;
+  if (!cols.length) return b.dialect.alwaysFalse;
+  // A leading column that is never null is written `k >= v and (k <> v or …)`: the same rows, but
+  // `k >= v` is a bound an index on k can start its scan from, and the planner estimates the
+  // whole by it alone (`k > v or …` next to it would count its selectivity twice).
+  const [first] = cols;
+  if (cols.length === 1 || first.nullable || key[0] === null || key[0] === undefined) return build(0);
+  const head = `${first.sql} ${cmpOf(first.desc)}= ${b.bind(key[0])}`;
+  const other = `${first.sql} <> ${b.bind(key[0])}`;
+  return `(${head} and (${other} or ${keyset(b, cols.slice(1), key.slice(1), backwards)}))`;
+}
+
+/** Whether `e` tests only index rows of its resource (through its rid and type), not the resource row itself. */
+function indexOnly(e: SearchExpr): boolean {
+  switch (e.kind) {
+    case 'value': case 'missing': case 'chain': case 'type': return true;
+    case 'and': case 'or': return e.exprs.every(indexOnly);
+    case 'not': return indexOnly(e.expr);
+    case 'id': case 'lastUpdated': case 'has': return false;
+  }
 }
 
 /** The conditions every search starts with: current versions of the searched types, then the expression. */
@@ -217,18 +254,28 @@ function conditions(b: SqlBuilder, q: SearchQuery): string {
   return where.join(' and ');
 }
 
+const COLUMNS = 'r.resource_type, r.id, r.version_id, r.last_updated, r.content';
+
+/** The order of a page: the sort keys' values (k0, k1, … of alias `a`), then rid. */
+function orderOf(q: SearchQuery, a: string): OrderColumn[] {
+  return [...q.sort.map((k, i) => ({ sql: `${a}.k${i}`, desc: k.descending, nullable: true })), { sql: `${a}.rid`, desc: false, nullable: false }];
+}
+
+function orderBy(d: SqlDialect, q: SearchQuery, order: OrderColumn[]): string {
+  const backwards = !!q.before;
+  return order.map((c) => d.orderTerm(c.sql, c.desc !== backwards, backwards, c.nullable)).join(', ');
+}
+
+/** One page (and one more row) of `inner`'s rows as x, filtered by `where`, in `order`. */
+function pageOf(b: SqlBuilder, q: SearchQuery, inner: string, order: OrderColumn[], where: string[]): string {
+  return b.dialect.selectLimited('x.*', `from (${inner}) x${where.length ? ` where ${where.join(' and ')}` : ''} order by ${orderBy(b.dialect, q, order)}`, Number(q.count) + 1);
+}
+
 export function buildSearch(q: SearchQuery, dialect: SqlDialect): { select: Sql; count?: Sql } {
   // Sort values are computed once in an inner select (x.k0, x.k1, ...); the keyset and the order by
-  // refer to them, so every placeholder appears once and in textual order.
+  // refer to them. Every part is written in text order, so each placeholder's value is bound in order.
   const b = new SqlBuilder(dialect);
-  const sortSel = q.sort.map((k, i) => `${b.sortValue(k, 'r')} as k${i}`);
-  const inner = `select r.resource_type, r.id, r.version_id, r.last_updated, r.content, ${[...sortSel, 'r.rid'].join(', ')} from resource r where ${conditions(b, q)}`;
-  const order: OrderColumn[] = [...q.sort.map((k, i) => ({ sql: `x.k${i}`, desc: k.descending, nullable: true })), { sql: 'x.rid', desc: false, nullable: false }];
-  const backwards = !!q.before;
-  const key = q.before ?? q.after;
-  const page = key ? ` where ${keyset(b, order, key, backwards)}` : '';
-  const orderBy = order.map((c) => dialect.orderTerm(c.sql, c.desc !== backwards, backwards, c.nullable)).join(', ');
-  const select = { text: dialect.selectLimited('x.*', `from (${inner}) x${page} order by ${orderBy}`, Number(q.count) + 1), bindings: b.bindings };
+  const select = { text: dialect.rangeIndexes && q.sort[0]?.single ? joinedPage(b, q) : page(b, q), bindings: b.bindings };
 
   let count: Sql | undefined;
   if (q.total === 'accurate' || q.total === 'estimate') {
@@ -236,4 +283,97 @@ export function buildSearch(q: SearchQuery, dialect: SqlDialect): { select: Sql;
     count = { text: `select count(*) as n from resource r where ${conditions(c, q)}`, bindings: c.bindings };
   }
   return { select, count };
+}
+
+/** A page with every sort value computed by a subquery per match (sortValue). */
+function page(b: SqlBuilder, q: SearchQuery): string {
+  const sortSel = q.sort.map((k, i) => `${b.sortValue(k, 'r')} as k${i}`);
+  const inner = `select ${COLUMNS}, ${[...sortSel, 'r.rid'].join(', ')} from resource r where ${conditions(b, q)}`;
+  const order = orderOf(q, 'x');
+  const key = q.before ?? q.after;
+  return pageOf(b, q, inner, order, key ? [keyset(b, order, key, !!q.before)] : []);
+}
+
+/** Index rows read in order per row of the page, at most, before the planner's join is asked instead (joinedPage). */
+const WALK_FACTOR = 10;
+
+/**
+ * A page sorted first by a date with one value per resource (SortKey.single): that value is one
+ * index row's lo (ascending) or hi (descending), so the matches that have one come through a join
+ * on those rows instead of a sort value computed for every match. Matches without one sort after
+ * all others in both directions; they come from a second select that runs only when the first
+ * (in the page's direction) leaves the page short.
+ *
+ * Reading the index rows in order and stopping after a page is the fast plan when many resources
+ * match, but the planner cannot tell: lo and hi hold every parameter's values, so it misjudges how
+ * many rows of one parameter a range holds and sorts all matches instead. So going forward, a page
+ * is first looked for among the next (page size × WALK_FACTOR) index rows in order; only when they
+ * hold too few matches (a selective search, or the end) does the planner's join run.
+ */
+function joinedPage(b: SqlBuilder, q: SearchQuery): string {
+  const d = b.dialect;
+  const [first, ...rest] = q.sort;
+  const backwards = !!q.before;
+  const key = q.before ?? q.after;
+  const keyNull = key !== undefined && (key[0] === null || key[0] === undefined);
+  const limit = Number(q.count) + 1;
+  const order = orderOf(q, 'x');
+  const valuedOrder = [{ ...order[0], nullable: false }, ...order.slice(1)];
+  const code = first.param.code;
+  const column = first.descending ? 'hi' : 'lo';
+  const others = () => rest.map((k, i) => `${b.sortValue(k, 'r')} as k${i + 1}`);
+
+  // The next index rows in order, joined to their resources: only for one key (the index order is
+  // the page's) over one type.
+  const walked = (): string | undefined => {
+    if (rest.length || q.types.length !== 1 || !d.perRow) return undefined;
+    const o = b.alias('o');
+    const cols: OrderColumn[] = [{ sql: `${o}.${column}`, desc: first.descending, nullable: false }, { sql: `${o}.rid`, desc: false, nullable: false }];
+    const rows = d.selectLimited(`${o}.rid, ${o}.resource_type, ${o}.${column} as k0`, `from search_index ${o} where ${o}.resource_type = ${b.bind(q.types[0])} and ${o}.code = ${b.bind(code)}`
+      + ` and ${o}.lo is not null${key ? ` and ${keyset(b, cols, key, false)}` : ''} order by ${orderBy(d, q, cols)}`, limit * WALK_FACTOR);
+    // Each index row's resource is looked up and tested row by row, in order (a plain join would let
+    // the planner hash every match of the conditions first). The conditions that need only the
+    // index rows (rid and type) are tested first, on the candidate: its resource row is read only
+    // when they hold.
+    const all = q.where ? (q.where.kind === 'and' ? q.where.exprs : [q.where]) : [];
+    const early = all.filter((e) => indexOnly(e)), late = all.filter((e) => !indexOnly(e));
+    const gate = early.length ? `(select n.rid where ${early.map((e) => b.expr(e, 'n', q.types)).join(' and ')})` : 'n.rid';
+    const checks = [d.notDeleted('r'), `r.resource_type = ${b.bind(q.types[0])}`, ...late.map((e) => b.expr(e, 'r', q.types))];
+    const entry = d.perRow(`select ${COLUMNS} from resource r where r.rid = ${gate} and ${checks.join(' and ')}`, 'e');
+    return pageOf(b, q, `select e.*, n.k0, n.rid from (${rows}) n ${entry}`, valuedOrder, []);
+  };
+  const valued = (extra: string[]): string | undefined => {
+    if (keyNull && !backwards) return undefined; // all of them come before a position without a value
+    const o = b.alias('o');
+    const sel = [`${o}.${column} as k0`, ...others(), 'r.rid'];
+    const join = `join search_index ${o} on ${o}.rid = r.rid and ${o}.resource_type = r.resource_type and ${o}.code = ${b.bind(code)} and ${o}.lo is not null`;
+    const inner = `select ${COLUMNS}, ${sel.join(', ')} from resource r ${join} where ${conditions(b, q)}`;
+    return pageOf(b, q, inner, valuedOrder, [...(key && !keyNull ? [keyset(b, valuedOrder, key, backwards)] : []), ...extra]);
+  };
+  const unvalued = (extra: string[]): string | undefined => {
+    if (key && !keyNull && backwards) return undefined; // none of them comes before a position with a value
+    const sel = [`${b.sortValue(first, 'r')} as k0`, ...others(), 'r.rid'];
+    const where = conditions(b, q);
+    const o = b.alias('o');
+    const none = `not exists (select 1 from search_index ${o} where ${o}.rid = r.rid and ${o}.resource_type = r.resource_type and ${o}.code = ${b.bind(code)} and ${o}.lo is not null)`;
+    const inner = `select ${COLUMNS}, ${sel.join(', ')} from resource r where ${where} and ${none}`;
+    // k0 is null on all of them: ordered by the other keys.
+    const cols = order.slice(1);
+    return pageOf(b, q, inner, cols, [...(key && keyNull ? [keyset(b, cols, key.slice(1), backwards)] : []), ...extra]);
+  };
+
+  const ctes: string[] = [];
+  let head: string | undefined;
+  const walk = !backwards && !keyNull ? walked() : undefined;
+  if (walk) {
+    // Either the walk's page, when full, or the join's.
+    ctes.push(`w as (${walk})`);
+    const full = `(select count(*) from w) = ${limit}`;
+    head = `select * from w where ${full} union all select * from (${valued([`not ${full}`])}) v`;
+  } else head = backwards ? unvalued([]) : valued([]);
+  const tail = (backwards ? valued : unvalued)(head === undefined ? [] : [`(select count(*) from p1) < ${limit}`]);
+  if (head === undefined) return tail!;
+  ctes.push(`p1 as (${head})`);
+  const parts = tail === undefined ? 'select * from p1' : `select * from p1 union all select * from (${tail}) p2`;
+  return `with ${ctes.join(', ')} ${d.selectLimited('y.*', `from (${parts}) y order by ${orderBy(d, q, orderOf(q, 'y'))}`, limit)}`;
 }

@@ -16,6 +16,7 @@ const q = (types: string[], where?: SearchExpr, extra: Partial<SearchQuery> = {}
   types, where, sort: [], count: 20, total: 'none', include: [], revinclude: [], ...extra,
 });
 const sort = (param: SortKey['param'], descending = false): SortKey => ({ param, descending });
+const single = (param: ParamRef, descending = false): SortKey => ({ param, descending, single: true });
 
 const family = p('family', 'string');
 const code = p('code', 'token');
@@ -88,6 +89,7 @@ export const SEARCH_CASES: { name: string; query: SearchQuery }[] = [
       expr: { kind: 'has', sourceType: 'AuditEvent', param: p('entity', 'reference'), expr: value(p('action', 'token'), { type: 'token', code: 'C' }) },
     }),
   },
+  { name: 'date ge and lt merged into one range test', query: q(['Observation'], value(p('date', 'date'), { type: 'date', range: { prefix: 'ge', conds: [{ bound: 'high', op: '>=', value: T2020 }, { bound: 'low', op: '<', value: T2020 + 31 * DAY }], negate: false } })) },
   { name: 'sort by string', query: q(['Patient'], undefined, { sort: [sort(family)] }) },
   { name: 'sort by date descending', query: q(['Patient'], undefined, { sort: [sort(birthdate, true)] }) },
   { name: 'sort by _id and _lastUpdated', query: q(['Patient'], undefined, { sort: [sort({ code: '_id', type: 'special' }), sort({ code: '_lastUpdated', type: 'special' }, true)] }) },
@@ -97,6 +99,13 @@ export const SEARCH_CASES: { name: string; query: SearchQuery }[] = [
   { name: 'keyset after a null sort value', query: q(['Patient'], undefined, { sort: [sort(birthdate, true)], after: [null, '17'] }) },
   { name: 'keyset before (previous page)', query: q(['Patient'], undefined, { sort: [sort(family), sort({ code: '_lastUpdated', type: 'special' }, true)], before: ['chalmers', '2020-01-01T00:00:00.000Z', '17'] }) },
   { name: 'keyset before a null sort value', query: q(['Patient'], undefined, { sort: [sort(family)], before: [null, '17'] }) },
+  // A single-valued date first (SortKey.single): ordered through a join where the dialect has the range indexes.
+  { name: 'sort by a single-valued date', query: q(['Patient'], value(family, { type: 'string', match: 'starts', value: 'c' }), { sort: [single(birthdate)] }) },
+  { name: 'sort by a single-valued date descending, then a string', query: q(['Patient'], undefined, { sort: [single(birthdate, true), sort(family)] }) },
+  { name: 'single-valued date: keyset after a value', query: q(['Patient'], undefined, { sort: [single(birthdate, true)], after: ['1577836800000', '17'] }) },
+  { name: 'single-valued date: keyset after a null', query: q(['Patient'], undefined, { sort: [single(birthdate)], after: [null, '17'] }) },
+  { name: 'single-valued date: keyset before a value', query: q(['Patient'], undefined, { sort: [single(birthdate)], before: ['1577836800000', '17'] }) },
+  { name: 'single-valued date: keyset before a null', query: q(['Patient'], undefined, { sort: [single(birthdate, true), sort(family)], before: [null, 'chalmers', '17'] }) },
   { name: 'total accurate', query: q(['Observation'], value(code, { type: 'token', code: '1234-5' }), { total: 'accurate', count: 50 }) },
   { name: 'total estimate with _count=0', query: q(['Observation'], undefined, { total: 'estimate', count: 0 }) },
 ];

@@ -1,10 +1,11 @@
 // Search by parameter type (https://hl7.org/fhir/R4/search.html#ptypes), table-driven: each row is
 // a query and the exact resources it must match. string, token, date, number, quantity, reference,
 // uri and composite, with their modifiers and prefixes.
-import { describe, before } from 'node:test';
+import { describe, before, test } from 'node:test';
+import assert from 'node:assert/strict';
 import type { Resource } from '@hestia/core';
 import type { Fixture } from '../index.js';
-import { Dataset, marker, searchTable } from './support.js';
+import { Dataset, getBundle, idsOf, marker, searchTable, walk } from './support.js';
 
 const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';
@@ -174,6 +175,67 @@ export function searchParamsSuite(fx: Fixture): void {
         [`date=ap${recent}`, ['o6', 'o7']],
         [`date=${recent}`, ['o7']],
       ]);
+    });
+
+    describe('repeated range parameters: ANDed over all of a resource\'s values; one range where a parameter has one value (Timing by its outer limits)', () => {
+      const rs = new Dataset(fx, 'ranges');
+      before(async () => {
+        const obs = (extra: Record<string, unknown>): Resource => ({ resourceType: 'Observation', status: 'final', code: { text: 'range test' }, ...extra });
+        const risk = (...probabilities: number[]): Resource => ({ resourceType: 'RiskAssessment', status: 'final', subject: { reference: rs.ref('patient') }, prediction: probabilities.map((p) => ({ probabilityDecimal: p })) });
+        await rs.create({
+          patient: { resourceType: 'Patient', name: [{ family: 'Range' }] },
+          // Observation.date has one value per resource; a Timing's runs from its first to its last event.
+          timing: obs({ effectiveTiming: { event: ['2020-01-05', '2020-03-05'] } }),
+          instant: obs({ effectiveDateTime: '2020-02-10' }),
+          period: obs({ effectivePeriod: { start: '2019-12-01', end: '2020-04-30' } }),
+          long: obs({ effectivePeriod: { start: '2019-11-01', end: '2020-02-20' } }),
+          undated: obs({}),
+          // Immunization.reaction-date and RiskAssessment.probability have several values per resource.
+          reactions: {
+            resourceType: 'Immunization', status: 'completed', vaccineCode: { text: 'flu' }, patient: { reference: rs.ref('patient') }, occurrenceDateTime: '2019-12-20',
+            reaction: [{ date: '2020-01-05' }, { date: '2020-03-05' }],
+          },
+          spread: risk(0.05, 0.9),
+          middle: risk(0.5),
+        });
+      });
+      describe('one value per resource', () => searchTable(rs, 'Observation', [
+        ['date=ge2020-03-01&date=lt2020-01-10', ['timing', 'period']],
+        ['date=ge2020-02-01&date=lt2020-03-01', ['timing', 'instant', 'period', 'long']],
+        ['date=lt2020-03-01&date=ge2020-02-11', ['timing', 'period', 'long']],
+        ['date=ge2020-01-01&date=le2020-12-31&date=ne2020-02-10', ['timing', 'period', 'long']],
+        ['date=2020-02', ['instant']],
+        ['date=sa2020-02-01', ['instant']],
+        ['date=eb2020-02-01', []],
+      ]));
+      describe('several values per resource: each test may hold on a different one', () => {
+        searchTable(rs, 'Immunization', [
+          ['reaction-date=ge2020-03-01&reaction-date=lt2020-01-10', ['reactions']],
+          ['reaction-date=ge2020-02-01&reaction-date=lt2020-03-01', ['reactions']],
+          ['reaction-date=2020-02', []],
+          ['reaction-date=2020-01-05', ['reactions']],
+          ['reaction-date=sa2020-02-01', ['reactions']],
+          ['reaction-date=ge2020-03-06&reaction-date=lt2020-01-10', []],
+        ]);
+        searchTable(rs, 'RiskAssessment', [
+          ['probability=gt0.8&probability=lt0.1', ['spread']],
+          ['probability=gt0.4&probability=lt0.6', ['middle', 'spread']],
+          ['probability=gt0.95&probability=lt0.1', []],
+        ]);
+      });
+      const orders: [string, string[]][] = [
+        ['date', ['long', 'period', 'timing', 'instant', 'undated']],
+        ['-date', ['period', 'timing', 'long', 'instant', 'undated']],
+      ];
+      for (const [sort, expected] of orders) {
+        test(`_sort=${sort}: by the lowest (highest) end of each range, undated last, page by page both ways`, async () => {
+          assert.deepEqual(await rs.labels('Observation', [['_sort', sort]]), expected);
+          const pages = await walk(fx, await getBundle(fx, 'Observation', [['_sort', sort], ['_count', '2'], rs.tagQuery]), 'next');
+          assert.deepEqual(pages.flatMap((b) => idsOf(b)).map((id) => rs.label(id)), expected);
+          const back = await walk(fx, pages[pages.length - 1], 'previous');
+          assert.deepEqual(back.reverse().flatMap((b) => idsOf(b)).map((id) => rs.label(id)), expected);
+        });
+      }
     });
 
     describe('number: implicit precision and prefixes (RiskAssessment probability)', () => searchTable(ds, 'RiskAssessment', [

@@ -9,7 +9,9 @@ export interface ParamRef { code: string; type: SearchParamType }
 /**
  * A prefix comparison, already reduced by core to bounds on the stored value's range: every
  * condition must hold (then `negate` inverts the whole). Stored ranges are inclusive [low, high]:
- * dates by their precision in epoch ms, numbers and quantities as low = high = value.
+ * dates by their precision in epoch ms, numbers and quantities as low = high = value. Repeated
+ * tests of a date parameter that has one value per resource are merged into one (parse.ts), whose
+ * prefix is the first one's.
  */
 export interface RangeTest {
   prefix: Prefix;
@@ -31,7 +33,7 @@ export type Predicate =
   | { type: 'date'; range: RangeTest }
   | { type: 'number'; range: RangeTest }
   | { type: 'quantity'; range: RangeTest; system?: string | null; code?: string }
-  /** targetType/targetId for local references; url for absolute or canonical ones. */
+  /** targetType/targetId for local references (targetType alone: any resource of that type); url for absolute or canonical ones. */
   | { type: 'reference'; targetType?: string; targetId?: string; url?: string }
   | { type: 'uri'; match: 'eq' | 'below' | 'above'; value: string }
   /** Full text (_text, _content): every word of the query occurs in the text. */
@@ -56,7 +58,16 @@ export type SearchExpr =
   /** Reverse chain (_has): some `sourceType` resource whose `param` references this one matches `expr`. */
   | { kind: 'has'; sourceType: string; param: ParamRef; expr: SearchExpr };
 
-export interface SortKey { param: ParamRef | { code: '_id' | '_lastUpdated'; type: 'special' }; descending: boolean }
+export interface SortKey {
+  param: ParamRef | { code: '_id' | '_lastUpdated'; type: 'special' };
+  descending: boolean;
+  /**
+   * Set when every searched type has at most one index value of this (date) parameter per resource
+   * (indexer.ts, singleValuedDate): that value is its lowest and its highest, so an adapter may
+   * order by it directly, through a join, instead of aggregating.
+   */
+  single?: boolean;
+}
 
 export interface IncludeSpec {
   /** The type whose reference parameter is followed ('*' = any). */

@@ -5,12 +5,12 @@ import r4Model from 'fhirpath/fhir-context/r4/index.js';
 import stu3Model from 'fhirpath/fhir-context/stu3/index.js';
 import type { FhirDefinitions, SearchParamDef } from '../definitions.js';
 import type { Resource } from '../types.js';
-import { compilePath } from './path-walker.js';
+import { compilePath, singleElementPath } from './path-walker.js';
 import { dateRange, normalizeString, type IndexEntry, type IndexValue, type ReferenceValue } from './values.js';
 
 interface FpNode { data: unknown; fhirNodeDataType?: string; getTypeInfo?: () => { name: string } }
 type Compiled = (resource: unknown) => FpNode[];
-interface CompiledParam { def: SearchParamDef; fn: Compiled; components?: { def: SearchParamDef; fn: Compiled }[] }
+interface CompiledParam { def: SearchParamDef; fn: Compiled; components?: { def: SearchParamDef; fn: Compiled }[]; single?: boolean }
 
 /** Keep the branches of a union expression that can apply to `type` (most R4 expressions span many types). */
 export function pruneExpression(expression: string, type: string): string | null {
@@ -45,6 +45,19 @@ export function rewriteExpression(e: string): string {
 }
 
 const PLAIN_PATH = /^[A-Z][A-Za-z]+(\.[a-z][A-Za-z0-9]*)*$/;
+
+/**
+ * Whether a date parameter has at most one index value per resource of `type`: its expression is a
+ * plain path through elements of max cardinality 1. A Timing there counts by its outer limits
+ * (https://hl7.org/fhir/R4/search.html#date), so `extract` stores one range for it, as it does
+ * for anything else that would give several. The parser relies on this to merge repeated
+ * parameters (`date=ge…&date=lt…`) into one range test, and adapters to sort by a join.
+ */
+export function singleValuedDate(defs: FhirDefinitions, type: string, def: SearchParamDef): boolean {
+  if (def.type !== 'date' || !def.expression) return false;
+  const expr = pruneExpression(def.expression, type);
+  return !!expr && singleElementPath(defs, type, expr);
+}
 
 export class Indexer {
   private readonly cache = new Map<string, CompiledParam[]>();
@@ -87,7 +100,7 @@ export class Indexer {
       const expr = pruneExpression(def.expression, type);
       if (!expr) continue;
       try {
-        const cp: CompiledParam = { def, fn: (this.fastPaths && compilePath(this.defs, type, expr)) || this.compile(expr) };
+        const cp: CompiledParam = { def, fn: (this.fastPaths && compilePath(this.defs, type, expr)) || this.compile(expr), single: singleValuedDate(this.defs, type, def) };
         if (def.type === 'composite') {
           cp.components = [];
           for (const c of def.component ?? []) {
@@ -122,6 +135,11 @@ export class Indexer {
       } catch {
         continue;
       }
+      if (p.single) {
+        const range = outerLimits(nodes.flatMap((n) => toValues(p.def, n)));
+        if (range) out.push({ code: p.def.code, value: range });
+        continue;
+      }
       for (const node of nodes) {
         if (p.components) {
           const components = p.components.map((c) => {
@@ -147,11 +165,21 @@ export class Indexer {
     const p = this.paramsFor(resource.resourceType).find((x) => x.def.code === code);
     if (!p) return [];
     try {
-      return p.fn(resource).flatMap((n) => toValues(p.def, n));
+      const values = p.fn(resource).flatMap((n) => toValues(p.def, n));
+      if (!p.single) return values;
+      const range = outerLimits(values);
+      return range ? [range] : [];
     } catch {
       return [];
     }
   }
+}
+
+/** One range from the lowest low to the highest high of date values (none for none). */
+function outerLimits(values: IndexValue[]): IndexValue | undefined {
+  const dates = values.filter((v) => v.type === 'date');
+  if (dates.length <= 1) return dates[0];
+  return { type: 'date', low: Math.min(...dates.map((d) => d.low)), high: Math.max(...dates.map((d) => d.high)) };
 }
 
 /** _text: the narrative without markup; _content: every string value of the resource. */

@@ -1,6 +1,7 @@
 // Parses FHIR search parameters (https://hl7.org/fhir/R4/search.html) into the expression tree, once.
 import type { FhirDefinitions, SearchParamDef } from '../definitions.js';
 import { badRequest, notSupported } from '../errors.js';
+import { singleValuedDate } from './indexer.js';
 import { dateRange, normalizeString, numberRange } from './values.js';
 import type { IncludeSpec, ParamRef, Predicate, Prefix, RangeTest, SearchExpr, SearchQuery, SortKey, SummaryMode, TotalMode } from './expression.js';
 
@@ -78,9 +79,45 @@ export class SearchParser {
         } else throw e;
       }
     }
-    if (filters.length === 1) query.where = filters[0];
-    else if (filters.length > 1) query.where = { kind: 'and', exprs: filters };
+    const merged = this.mergeRanges(query.types, filters);
+    if (merged.length === 1) query.where = merged[0];
+    else if (merged.length > 1) query.where = { kind: 'and', exprs: merged };
     return { query, ignored, continuation };
+  }
+
+  /** Whether `code` is a date parameter with at most one value per resource of every one of `types`. */
+  private singleDate(types: string[], code: string): boolean {
+    return types.length > 0 && types.every((t) => {
+      const def = this.defs.searchParam(t, code);
+      return !!def && singleValuedDate(this.defs, t, def);
+    });
+  }
+
+  /**
+   * Repeated parameters are ANDed, each over all of a resource's values. For a date parameter with
+   * one value per resource they test the same value, so `date=ge2020&date=lt2021` becomes one range
+   * test, which an index answers with one range scan instead of intersecting two half-open ones.
+   * Only plain (not negated) tests at the top level: in a chain or _has each test may be met by a
+   * different referenced resource.
+   */
+  private mergeRanges(types: string[], filters: SearchExpr[]): SearchExpr[] {
+    const out: SearchExpr[] = [];
+    const first = new Map<string, number>();
+    for (const f of filters) {
+      if (!isDateTest(f) || f.predicate.range.negate || !this.singleDate(types, f.param.code)) {
+        out.push(f);
+        continue;
+      }
+      const at = first.get(f.param.code);
+      if (at === undefined) {
+        first.set(f.param.code, out.length);
+        out.push(f);
+        continue;
+      }
+      const prev = out[at] as DateTest;
+      out[at] = { ...prev, predicate: { type: 'date', range: { ...prev.predicate.range, conds: [...prev.predicate.range.conds, ...f.predicate.range.conds] } } };
+    }
+    return out;
   }
 
   private control(q: SearchQuery, name: string, value: string): string | undefined {
@@ -125,7 +162,7 @@ export class SearchParser {
     const def = this.paramFor(types, code);
     if (!def) throw badRequest(`Unknown sort parameter '${code}'.`);
     if (def.type === 'composite' || def.type === 'special') throw badRequest(`Cannot sort on ${def.type} parameter '${code}'.`);
-    return { param: { code, type: def.type }, descending };
+    return { param: { code, type: def.type }, descending, ...(this.singleDate(types, code) ? { single: true } : {}) };
   }
 
   private includeSpec(name: string, value: string): IncludeSpec {
@@ -364,6 +401,9 @@ function splitModifier(name: string): [string, string | undefined] {
   const i = name.indexOf(':');
   return i < 0 ? [name, undefined] : [name.slice(0, i), name.slice(i + 1)];
 }
+
+type DateTest = Extract<SearchExpr, { kind: 'value' }> & { predicate: { type: 'date'; range: RangeTest } };
+const isDateTest = (e: SearchExpr): e is DateTest => e.kind === 'value' && e.predicate.type === 'date';
 
 function or(exprs: SearchExpr[]): SearchExpr {
   return exprs.length === 1 ? exprs[0] : { kind: 'or', exprs };

@@ -23,6 +23,22 @@ export function compilePath(defs: FhirDefinitions, type: string, expression: str
   return walkers.length === 1 ? walkers[0] : (r) => walkers.flatMap((w) => w(r));
 }
 
+/**
+ * Whether `expression` is one plain path on `type` whose every step has max cardinality 1 (in the
+ * definitions), so that a valid resource has at most one element there.
+ */
+export function singleElementPath(defs: FhirDefinitions, type: string, expression: string): boolean {
+  if (!SIMPLE.test(expression)) return false;
+  const [head, ...steps] = expression.split('.');
+  if (head !== type) return false;
+  for (let i = 0; i < steps.length; i++) {
+    const path = steps.slice(0, i + 1).join('.');
+    const row = defs.element(type, path) ?? defs.element(type, `${path}[x]`);
+    if (!row || row[1] !== '1') return false;
+  }
+  return true;
+}
+
 interface Step { keys: { key: string; type: string }[] }
 
 function compileSteps(defs: FhirDefinitions, type: string, steps: string[]): ((r: unknown) => PathNode[]) | undefined {

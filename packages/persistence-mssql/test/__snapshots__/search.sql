@@ -146,6 +146,10 @@ select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_upd
 select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index h1 join resource s2 on s2.rid = h1.rid where h1.resource_type = @p1 and h1.code = @p2 and h1.ref_id = r.id and h1.ref_type = r.resource_type and s2.deleted = 0 and exists (select 1 from search_index h3 join resource s4 on s4.rid = h3.rid where h3.resource_type = @p3 and h3.code = @p4 and h3.ref_id = s2.id and h3.ref_type = s2.resource_type and s4.deleted = 0 and exists (select 1 from search_index i5 where i5.rid = s4.rid and i5.resource_type = s4.resource_type and i5.code = @p5 and i5.tok_code = @p6)))) x order by x.rid asc
 -- bindings: ["Patient","Observation","patient","AuditEvent","entity","action","C"]
 
+-- ==== date ge and lt merged into one range test: select
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and (i1.hi >= @p2 and i1.lo < @p3))) x order by x.rid asc
+-- bindings: ["Observation","date",1577836800000,1580515200000]
+
 -- ==== sort by string: select
 select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select min(o1.str_norm) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1)) x order by case when x.k0 is null then 1 else 0 end, x.k0 asc, x.rid asc
 -- bindings: ["family","Patient"]
@@ -181,6 +185,30 @@ select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_upd
 -- ==== keyset before a null sort value: select
 select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select min(o1.str_norm) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1)) x where (x.k0 is not null or (x.k0 is null and (x.rid < @p2))) order by case when x.k0 is null then 0 else 1 end, x.k0 desc, x.rid desc
 -- bindings: ["family","Patient","17"]
+
+-- ==== sort by a single-valued date: select
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select min(o1.lo) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1) and exists (select 1 from search_index i2 where i2.rid = r.rid and i2.resource_type = r.resource_type and i2.code = @p2 and i2.str_norm like @p3 escape '\')) x order by case when x.k0 is null then 1 else 0 end, x.k0 asc, x.rid asc
+-- bindings: ["birthdate","Patient","family","c%"]
+
+-- ==== sort by a single-valued date descending, then a string: select
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select max(o1.hi) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, (select min(o2.str_norm) from search_index o2 where o2.rid = r.rid and o2.code = @p1) as k1, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p2)) x order by case when x.k0 is null then 1 else 0 end, x.k0 desc, case when x.k1 is null then 1 else 0 end, x.k1 asc, x.rid asc
+-- bindings: ["birthdate","family","Patient"]
+
+-- ==== single-valued date: keyset after a value: select
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select max(o1.hi) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1)) x where ((x.k0 < @p2 or x.k0 is null) or (x.k0 = @p3 and (x.rid > @p4))) order by case when x.k0 is null then 1 else 0 end, x.k0 desc, x.rid asc
+-- bindings: ["birthdate","Patient","1577836800000","1577836800000","17"]
+
+-- ==== single-valued date: keyset after a null: select
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select min(o1.lo) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1)) x where (1 = 0 or (x.k0 is null and (x.rid > @p2))) order by case when x.k0 is null then 1 else 0 end, x.k0 asc, x.rid asc
+-- bindings: ["birthdate","Patient","17"]
+
+-- ==== single-valued date: keyset before a value: select
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select min(o1.lo) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p1)) x where (x.k0 < @p2 or (x.k0 = @p3 and (x.rid < @p4))) order by case when x.k0 is null then 0 else 1 end, x.k0 desc, x.rid desc
+-- bindings: ["birthdate","Patient","1577836800000","1577836800000","17"]
+
+-- ==== single-valued date: keyset before a null: select
+select top (21) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, (select max(o1.hi) from search_index o1 where o1.rid = r.rid and o1.code = @p0) as k0, (select min(o2.str_norm) from search_index o2 where o2.rid = r.rid and o2.code = @p1) as k1, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p2)) x where (x.k0 is not null or (x.k0 is null and (x.k1 < @p3 or (x.k1 = @p4 and (x.rid < @p5))))) order by case when x.k0 is null then 0 else 1 end, x.k0 asc, case when x.k1 is null then 0 else 1 end, x.k1 desc, x.rid desc
+-- bindings: ["birthdate","family","Patient","chalmers","chalmers","17"]
 
 -- ==== total accurate: select
 select top (51) x.* from (select r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.rid from resource r where r.deleted = 0 and r.resource_type in (@p0) and exists (select 1 from search_index i1 where i1.rid = r.rid and i1.resource_type = r.resource_type and i1.code = @p1 and i1.tok_code = @p2)) x order by x.rid asc

@@ -108,6 +108,25 @@ create index search_index_ref_url on search_index (code, ref_url) where ref_url 
 create index search_index_uri on search_index (code, uri) where uri is not null;
 -- bindings: []
 
+-- ==== migration 2, statement 1
+create table hestia_job (
+      id nvarchar(64) collate Latin1_General_100_BIN2 not null constraint hestia_job_pk primary key,
+      kind nvarchar(64) collate Latin1_General_100_BIN2 not null,
+      status nvarchar(16) collate Latin1_General_100_BIN2 not null,
+      owner nvarchar(400) collate Latin1_General_100_BIN2 not null,
+      created_at nvarchar(32) collate Latin1_General_100_BIN2 not null,
+      updated_at nvarchar(32) collate Latin1_General_100_BIN2 not null,
+      heartbeat_at nvarchar(32) collate Latin1_General_100_BIN2 null,
+      worker nvarchar(200) collate Latin1_General_100_BIN2 null,
+      data nvarchar(max) not null,
+      version int not null
+    );
+-- bindings: []
+
+-- ==== migration 2, statement 2
+create index hestia_job_kind_status on hestia_job (kind, status, created_at);
+-- bindings: []
+
 -- ==== migrate: lock
 declare @status int;
 exec @status = sp_getapplock @Resource = N'hestia:migrate', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = 60000;

@@ -30,6 +30,10 @@ const INTERACTION_ACTIONS: Record<Exclude<Interaction, 'operation'>, Action | nu
 /** Operations ($name) and the action they need; any other operation needs '*'. */
 const OPERATION_ACTIONS: Record<string, Action> = {
   export: 'export',
+  // The status, cancel and download routes of an export job (see export/status.ts).
+  'export-status': 'export',
+  'export-cancel': 'export',
+  'export-download': 'export',
   reindex: 'reindex',
   everything: 'read',
   validate: 'read',

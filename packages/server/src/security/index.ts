@@ -11,7 +11,7 @@ import { principalOf } from './principal.js';
 import { loadRoles } from './roles.js';
 
 export type { Principal } from './principal.js';
-export { principalOf } from './principal.js';
+export { principalOf, callerKey } from './principal.js';
 
 export interface SecurityLayer {
   /** Middleware run before the FHIR handler (CORS, authentication). */

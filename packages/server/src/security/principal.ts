@@ -19,6 +19,11 @@ export interface Principal {
   claims: Record<string, unknown>;
 }
 
+/** A stable key for the caller (issuer and object id or subject); '' for anonymous requests. */
+export function callerKey(p: Principal | undefined): string {
+  return p ? `${p.iss ?? ''}#${p.oid ?? p.sub ?? ''}` : '';
+}
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 export function principalFrom(claims: JWTPayload, rolesClaim: string): Principal {
