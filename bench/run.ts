@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchContext, Result } from './lib/context.js';
 import { LoadWorker } from './lib/load-client.js';
 import { formatProfile } from './lib/profile.js';
-import { finalReport, ratioLine, valuesLine, writeJson } from './lib/report.js';
+import { finalReport, meteredLine, ratioLine, valuesLine, writeJson } from './lib/report.js';
 import { cpuBusy, cpuSnapshot } from './lib/stats.js';
 import { scenarios } from './scenarios/index.js';
 
@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     selected,
     record(r) {
       results.push(r);
-      console.log(r.kind === 'comparison' ? `  → ${ratioLine(r)}` : `  → ${valuesLine(r)}`);
-      if (r.kind === 'comparison' && r.profile) console.log(formatProfile(r.profile));
+      console.log(`  → ${r.kind === 'comparison' ? ratioLine(r) : r.kind === 'metered' ? meteredLine(r) : valuesLine(r)}`);
+      if (r.kind !== 'values' && r.profile) console.log(formatProfile(r.profile));
     },
     log: (m) => console.log(m),
     load: () => (worker ??= new LoadWorker()),

@@ -36,7 +36,24 @@ export interface ValuesResult {
   units?: Record<string, string>;
 }
 
-export type Result = ComparisonResult | ValuesResult;
+/**
+ * A measured phase without a baseline, with what each operation cost the database, as the server
+ * reported it per response (Cosmos DB request units, `x-ms-request-charge`).
+ */
+export interface MeteredResult {
+  kind: 'metered';
+  case: string;
+  subject: Side;
+  /** Per operation (the sum over its responses): mean, min and max, the unit ('RU'), and how many operations cost each amount. */
+  charge: { mean: number; min: number; max: number; unit: string; counts?: Record<string, number> };
+  /** Requests the database received per operation, where the bench can count them (an in-process emulator). */
+  calls?: number;
+  profile?: ProfileSummary;
+  /** When one operation handles several items (a 48-resource batch bundle): how many, and what they are. */
+  perOp?: { items: number; unit: string };
+}
+
+export type Result = ComparisonResult | ValuesResult | MeteredResult;
 
 export interface BenchContext {
   /** Multiplies operation counts (`--scale=0.2` for a quick check). */

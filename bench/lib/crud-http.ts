@@ -16,8 +16,9 @@ export class HttpCrudDriver implements Driver {
   private readonly createBodies = new Map<number, string>();
   private readonly updateBodies = new Map<string, string>();
 
-  constructor(readonly label: string, baseUrl: string) {
-    this.client = new HttpClient(baseUrl);
+  /** `client`: another client (e.g. one that also reads response headers); a plain one by default. */
+  constructor(readonly label: string, baseUrl: string, client?: HttpClient) {
+    this.client = client ?? new HttpClient(baseUrl);
   }
 
   size(): number {

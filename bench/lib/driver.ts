@@ -12,6 +12,11 @@ export interface Driver {
   run(op: string, key: number): Promise<void>;
   /** How many resources this driver has written so far (for plans over existing resources). */
   size?(): number;
+  /**
+   * Driver-specific figures of the operations run since the last call (e.g. request charges read
+   * from the responses); taken after each measured plan and returned with its stats.
+   */
+  takeReport?(): unknown;
   close?(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import type { PhaseStats } from './stats.js';
 
 type Omit2<T> = T extends unknown ? Omit<T, 'id'> : never;
 
-export interface RemoteResult { stats: PhaseStats; size?: number }
+export interface RemoteResult { stats: PhaseStats; size?: number; /** The driver's takeReport() after the plan, if it has one. */ report?: unknown }
 
 export class LoadWorker {
   private readonly worker: Worker;

@@ -29,7 +29,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
     case 'measure': {
       const d = get(msg.instance);
       const stats = await measure(d, msg.op, msg.plan, { maxSeconds: msg.maxSeconds });
-      return { stats, size: d.size?.() };
+      return { stats, size: d.size?.(), report: d.takeReport?.() };
     }
     case 'close': {
       await drivers.get(msg.instance)?.close?.();

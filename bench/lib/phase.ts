@@ -15,7 +15,7 @@ export interface PhaseSpec { op: string; warmup: Plan; plan: Plan }
 
 /** Runs the phase through the load worker; the server answers on this (main) thread. */
 export async function serverPhase(ctx: BenchContext, label: string, driver: RemoteDriver, spec: PhaseSpec, caseName: string)
-  : Promise<{ side: Side; size?: number; profile?: ProfileSummary }> {
+  : Promise<{ side: Side; size?: number; profile?: ProfileSummary; /** The driver's report of the measured plan (Driver.takeReport). */ report?: unknown }> {
   if (spec.warmup.flat().length) {
     await driver.prepare(spec.op, spec.warmup);
     await driver.measure(spec.op, spec.warmup, ctx.maxSeconds);
@@ -24,7 +24,7 @@ export async function serverPhase(ctx: BenchContext, label: string, driver: Remo
   const stop = ctx.profile ? await startCpuProfile() : undefined;
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = await cpuSnapshot();
-  const { stats, size } = await driver.measure(spec.op, spec.plan, ctx.maxSeconds);
+  const { stats, size, report } = await driver.measure(spec.op, spec.plan, ctx.maxSeconds);
   const cpu1 = await cpuSnapshot();
   const serverElu = performance.eventLoopUtilization(elu0).utilization;
   let profile: ProfileSummary | undefined;
@@ -35,7 +35,7 @@ export async function serverPhase(ctx: BenchContext, label: string, driver: Remo
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, `${caseName.replace(/\//g, '_')}.cpuprofile`), JSON.stringify(p));
   }
-  return { side: { label, stats, serverElu, machineCpu: cpuBusy(cpu0, cpu1) }, size, profile };
+  return { side: { label, stats, serverElu, machineCpu: cpuBusy(cpu0, cpu1) }, size, profile, report };
 }
 
 /** Runs the phase on this thread (raw baselines). */

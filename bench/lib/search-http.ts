@@ -14,8 +14,9 @@ export class HttpSearchDriver implements Driver {
   private readonly cohort: Cohort;
   private readonly cache = new Map<string, Instance[]>();
 
-  constructor(readonly label: string, baseUrl: string, patients: number) {
-    this.client = new HttpClient(baseUrl);
+  /** `client`: another client (e.g. one that also reads response headers); a plain one by default. */
+  constructor(readonly label: string, baseUrl: string, patients: number, client?: HttpClient) {
+    this.client = client ?? new HttpClient(baseUrl);
     this.cohort = new Cohort(patients);
   }
 

@@ -5,11 +5,10 @@
 //   search/postgres/<search>/c<n>; the searches are listed in lib/search-queries.ts.
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { startServer, type RunningServer } from '@hestia/server';
-import type { Resource, SearchExpr, SearchQuery, WriteOp } from '@hestia/core';
+import type { SearchExpr, SearchQuery } from '@hestia/core';
 import { createTestDatabase } from '../../test/support/postgres.js';
+import { loadCohort } from '../lib/cohort-load.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import { Explainer, formatPlan, type PlanReport } from '../lib/explain.js';
 import { serverPhase, localPhase } from '../lib/phase.js';
@@ -17,7 +16,6 @@ import { RawSearchDriver } from '../lib/raw-search.js';
 import { newKeysPlan } from '../lib/runner.js';
 import { Cohort, instances, isWalk, SEARCH_OPS, type Instance, type SearchOp } from '../lib/search-queries.js';
 import { BENCH_SERVER_ENV } from '../lib/server-env.js';
-import { storedResources } from '../lib/synthea.js';
 
 const NAME = 'search/postgres';
 /** Patients in the cohort (× 48 resources); with --scale below 1, proportionally fewer. */
@@ -36,10 +34,6 @@ const COUNT: Record<SearchOp, Record<number, number>> = {
   'walk': { 1: 2, 8: 8 },
   'walk-sorted': { 1: 1, 8: 8 },
 };
-/** Patients per adapter write while loading (one multi-row statement each), and writes in flight. */
-const LOAD_BATCH = 10;
-const LOAD_PARALLEL = 2;
-
 const HTTP_DRIVER = new URL('../lib/search-http.ts', import.meta.url).href;
 
 export const searchScenario: Scenario = {
@@ -53,7 +47,7 @@ export const searchScenario: Scenario = {
     let raw: RawSearchDriver | undefined;
     try {
       const cohort = new Cohort(patients);
-      await load(ctx, server, cohort, db.url);
+      await loadCohort(ctx, server, cohort, db.url, `${NAME}/load`);
       raw = new RawSearchDriver('raw SQL', db.url, cohort);
       const http = await ctx.load().open(HTTP_DRIVER, { url: server.url, label: 'Hestia postgres', patients });
       const plans: PlanReport[] = [];
@@ -110,50 +104,6 @@ export const searchScenario: Scenario = {
     }
   },
 };
-
-/** Loads the cohort through the server's adapter (the bulk write path: one multi-row statement per batch), then VACUUM ANALYZE. */
-async function load(ctx: BenchContext, server: RunningServer, cohort: Cohort, url: string): Promise<void> {
-  const { engine, adapter } = server;
-  ctx.log(`  loading ${cohort.patients.length} patients (${cohort.resources} resources) through the adapter, ${LOAD_BATCH} patients per write, ${LOAD_PARALLEL} writes in flight`);
-  const t0 = performance.now();
-  let next = 0, indexRows = 0;
-  const loader = async () => {
-    while (next < cohort.patients.length) {
-      const batch = cohort.patients.slice(next, next + LOAD_BATCH);
-      next += LOAD_BATCH;
-      const ops: WriteOp[] = [];
-      for (const rec of batch) {
-        for (const { resource } of storedResources(rec)) {
-          const lastUpdated = new Date().toISOString();
-          const { resourceType, id, meta, ...rest } = resource as Resource;
-          const stored = { resourceType, id, meta: { ...(meta ?? {}), versionId: '1', lastUpdated }, ...rest } as Resource;
-          const index = engine.indexer.extract(stored);
-          indexRows += index.length;
-          ops.push({ op: 'create', resourceType, id: id!, resource: stored, versionId: 1, lastUpdated, index });
-        }
-      }
-      await adapter.write(ops);
-    }
-  };
-  await Promise.all(Array.from({ length: LOAD_PARALLEL }, loader));
-  const loadS = (performance.now() - t0) / 1000;
-  const client = new pg.Pool({ connectionString: url, max: 1 });
-  const t1 = performance.now();
-  await client.query('vacuum analyze');
-  const vacuumS = (performance.now() - t1) / 1000;
-  const size = (await client.query('select round(pg_database_size(current_database()) / 1048576.0) as mb')).rows[0].mb;
-  const counts = (await client.query('select (select count(*) from resource) as resources, (select count(*) from search_index) as index_rows')).rows[0];
-  await client.end();
-  const resources = cohort.resources;
-  if (Number(counts.resources) !== resources || Number(counts.index_rows) !== indexRows) {
-    throw new Error(`load: the database holds ${counts.resources} resources and ${counts.index_rows} index rows, expected ${resources} and ${indexRows}`);
-  }
-  ctx.record({
-    kind: 'values', case: `${NAME}/load`,
-    values: { resources, 'index rows': indexRows, 'load time': Math.round(loadS * 10) / 10, 'load rate': Math.round(resources / loadS), 'vacuum analyze': Math.round(vacuumS * 10) / 10, 'database size': Number(size) },
-    units: { 'load time': 's', 'load rate': 'resources/s', 'vacuum analyze': 's', 'database size': 'MB' },
-  });
-}
 
 /** EXPLAIN ANALYZE of every statement Hestia runs for one instance of the search (its first instance with the most matches). */
 async function explainOp(ctx: BenchContext, server: RunningServer, ex: Explainer, op: SearchOp, list: Instance[]): Promise<PlanReport[]> {
