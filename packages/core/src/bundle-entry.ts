@@ -1,8 +1,7 @@
 // One entry of a batch or transaction bundle as a plain request, and a response as a response entry.
 import { badRequest, FhirError, toFhirError } from './errors.js';
 import { parseQuery } from './query.js';
-import { classify, type FhirRequest, type FhirResponse, type Route } from './router.js';
-import type { FhirDefinitions } from './definitions.js';
+import type { FhirRequest, FhirResponse, Route } from './router.js';
 import type { BundleEntry, Resource } from './types.js';
 
 export const ENTRY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -30,8 +29,8 @@ export function statusLine(status: number): string {
 /** Bundle.entry.request's conditional elements as the HTTP headers they stand for. */
 const HEADER_OF = { ifMatch: 'if-match', ifNoneMatch: 'if-none-match', ifNoneExist: 'if-none-exist', ifModifiedSince: 'if-modified-since' } as const;
 
-/** Turns Bundle.entry[index] into a classified request on the outer request's base; bad entries throw a 400. */
-export function parseEntry(defs: FhirDefinitions, outer: FhirRequest, raw: unknown, index: number): EntryRequest {
+/** Turns Bundle.entry[index] into a request on the outer request's base, classified by `route`; bad entries throw a 400. */
+export function parseEntry(routeOf: (req: FhirRequest) => Route, outer: FhirRequest, raw: unknown, index: number): EntryRequest {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw badRequest('The entry is not an object.');
   const entry = raw as BundleEntry;
   const r = entry.request as Record<string, unknown> | undefined;
@@ -50,7 +49,7 @@ export function parseEntry(defs: FhirDefinitions, outer: FhirRequest, raw: unkno
   let body: unknown = entry.resource;
   if (method === 'PATCH') ({ body, contentType: headers['content-type'] } = patchBody(entry.resource));
   const req: FhirRequest = { method, path, query, headers, body, baseUrl: outer.baseUrl };
-  const route = classify(defs, req);
+  const route = routeOf(req);
   if (route.interaction === 'batch' || route.interaction === 'transaction') throw badRequest('A bundle entry may not itself be a batch or transaction.');
   return { index, entry, method, route, req };
 }

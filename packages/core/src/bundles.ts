@@ -57,7 +57,7 @@ async function runBatch(engine: FhirEngine, outer: FhirRequest, entries: unknown
   // Every entry is parsed and authorized before any runs.
   const planned = entries.map((raw, i): EntryRequest | BundleEntry => {
     try {
-      const e = parseEntry(engine.defs, outer, raw, i);
+      const e = parseEntry((r) => engine.route(r), outer, raw, i);
       ctx.authorize?.(e.route);
       return e;
     } catch (err) {
@@ -104,7 +104,7 @@ interface TxEntry extends EntryRequest {
 async function runTransaction(engine: FhirEngine, outer: FhirRequest, entries: unknown[], ctx: Ctx): Promise<Bundle> {
   const txEntries: TxEntry[] = entries.map((raw, i) => {
     try {
-      const e = parseEntry(engine.defs, outer, raw, i);
+      const e = parseEntry((r) => engine.route(r), outer, raw, i);
       ctx.authorize?.(e.route);
       return e;
     } catch (err) {

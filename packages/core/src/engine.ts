@@ -8,6 +8,7 @@ import { Indexer } from './search/indexer.js';
 import { SearchParser } from './search/parse.js';
 import type { SearchExpr, SearchQuery } from './search/expression.js';
 import { CursorCodec } from './paging.js';
+import { typesRead } from './search/reads.js';
 import { classify, type FhirRequest, type FhirResponse, type Route } from './router.js';
 import type { Bundle, BundleEntry, Resource } from './types.js';
 import { etag, httpDate, nextTimestamp, parseETag } from './versioning.js';
@@ -90,7 +91,7 @@ export class FhirEngine {
   /** Handles one request end to end; every failure comes back as an OperationOutcome response. */
   async handle(req: FhirRequest, authorize?: Authorizer): Promise<FhirResponse> {
     try {
-      const route = classify(this.defs, req);
+      const route = this.route(req);
       authorize?.(route);
       return await this.dispatch(route, req, { authorize });
     } catch (e) {
@@ -99,8 +100,35 @@ export class FhirEngine {
     }
   }
 
+  /** Classifies a request, with the other types its search criteria read (Route.reads) for authorization. */
   route(req: FhirRequest): Route {
-    return classify(this.defs, req);
+    const route = classify(this.defs, req);
+    const criteria = this.criteriaOf(route, req);
+    if (criteria) {
+      try {
+        const reads = typesRead(this.defs, this.parser.parse(criteria.types, criteria.params).query);
+        if (reads === '*' || reads.length) route.reads = reads;
+      } catch {
+        // Criteria that do not parse read nothing: the interaction itself answers 400.
+      }
+    }
+    return route;
+  }
+
+  /** The search criteria an interaction evaluates, if any: its own search, or a conditional write's. */
+  private criteriaOf(route: Route, req: FhirRequest): { types: string[]; params: [string, string][] } | undefined {
+    const t = route.resourceType;
+    switch (route.interaction) {
+      case 'search-type': return { types: [t!], params: params(req) };
+      case 'search-system': return { types: [], params: params(req) };
+      case 'search-compartment': return route.compartmentType === '*' ? undefined : { types: [route.compartmentType!], params: params(req) };
+      case 'conditional-update': case 'conditional-patch': case 'conditional-delete': return { types: [t!], params: req.query };
+      case 'create': {
+        const criteria = req.headers['if-none-exist'];
+        return criteria ? { types: [t!], params: conditionParams(criteria) } : undefined;
+      }
+      default: return undefined;
+    }
   }
 
   /** Runs a classified request; `ctx.session` runs it inside an enclosing transaction. */

@@ -41,6 +41,11 @@ export interface Route {
   compartmentType?: string;
   /** For operations: the name without '$'. */
   operation?: string;
+  /**
+   * Other resource types the request reads through its search criteria (chains, _has, _list,
+   * _include, _revinclude), '*' for any type; set by FhirEngine.route, not by classify.
+   */
+  reads?: string[] | '*';
 }
 
 export const COMPARTMENT_TYPES = new Set(['Patient', 'Encounter', 'RelatedPerson', 'Practitioner', 'Device']);

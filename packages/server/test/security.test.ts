@@ -136,15 +136,21 @@ describe('security over HTTP with a real OpenID Connect issuer', () => {
   before(async () => {
     issuer = await startIssuer();
     dir = mkdtempSync(join(tmpdir(), 'hestia-security-'));
+    // The shipped roles, and two restricted to resource types.
+    const rolesFile = join(dir, 'roles.json');
+    const shipped = JSON.parse(readFileSync(DEFAULT_CONFIG.security.rolesFile, 'utf8')) as { roles: unknown[] };
+    writeFileSync(rolesFile, JSON.stringify({ roles: [...shipped.roles, { name: 'nurse', actions: ['read'], resourceTypes: ['Patient', 'Observation'] }, { name: 'problems', actions: ['read'], resourceTypes: ['Condition'] }] }));
     srv = await startServer({
       port: 0,
       host: '127.0.0.1',
       storage: { kind: 'embedded', dataDir: join(dir, 'data') },
       audit: { console: false },
-      security: { enabled: true, authority: issuer.url, audience: [AUDIENCE, 'https://fhir.example.org'], allowedObjectIds: [ALLOWED_OID, OTHER_OID.replace(/2/g, '3')], jwksCooldownSeconds: JWKS_COOLDOWN_S },
+      security: { enabled: true, authority: issuer.url, audience: [AUDIENCE, 'https://fhir.example.org'], allowedObjectIds: [ALLOWED_OID, OTHER_OID.replace(/2/g, '3')], jwksCooldownSeconds: JWKS_COOLDOWN_S, rolesFile },
       cors: { origins: [APP_ORIGIN], methods: ['GET', 'POST', 'PUT', 'DELETE'], maxAge: 300 },
     }, {});
     for (const role of ['admin', 'reader', 'writer', 'exporter']) tokens[role] = await tokenFor(issuer, { roles: [role] });
+    tokens.nurse = await tokenFor(issuer, { roles: ['nurse'] });
+    tokens['nurse+problems'] = await tokenFor(issuer, { roles: ['nurse', 'problems'] });
     tokens.none = await tokenFor(issuer, {});
   });
   after(async () => {
@@ -383,6 +389,45 @@ describe('security over HTTP with a real OpenID Connect issuer', () => {
     assert.equal(body.entry[0].response.status, '200 OK');
     assert.equal(body.entry[1].response.status, '403 Forbidden');
     assert.equal(body.entry[1].response.outcome.issue[0].code, 'forbidden');
+  });
+
+  test('roles restricted to types: a search may not read other types through chains, _has, _list, _include or _revinclude', async () => {
+    const check = async (role: string, query: string, refusedOn?: string) => {
+      const res = await fetch(`${srv.url}/${query}`, { headers: auth(role) });
+      const body = await res.json();
+      if (!refusedOn) {
+        assert.equal(res.status, 200, `${role} ${query}: ${JSON.stringify(body)}`);
+        assert.equal(body.resourceType, 'Bundle');
+      } else {
+        assert.equal(res.status, 403, `${role} ${query}`);
+        assert.deepEqual(body, forbiddenOutcome(`The caller's roles do not allow the action 'read'${refusedOn === '*' ? '' : ` on ${refusedOn}`}.`));
+      }
+    };
+    await check('nurse', 'Observation?subject:Patient.name=x');
+    await check('nurse', 'Observation?_include=Observation:subject:Patient');
+    await check('nurse', 'Patient?_revinclude=Observation:subject');
+    await check('nurse', 'Patient?_has:Observation:subject:code=1234-5');
+    await check('nurse', 'Patient?_revinclude=Condition:subject', 'Patient, Condition');
+    await check('nurse', 'Patient?_has:Condition:subject:code=1234-5', 'Patient, Condition');
+    await check('nurse', 'Observation?subject:Patient._has:Condition:subject:code=x', 'Observation, Condition, Patient');
+    // Observation.subject may refer to a Group, a Device or a Location: without a type, all of them (a chain: those with the parameter).
+    await check('nurse', 'Observation?_include=Observation:subject', 'Observation, Device, Group, Location, Patient');
+    await check('nurse', 'Observation?subject.name=x', 'Observation, Location, Patient');
+    await check('nurse', 'Patient?_list=1', 'Patient, List');
+    await check('nurse', 'Patient?_include=*', '*');
+    // The same through a form-encoded POST search and a batch entry.
+    const post = await fetch(`${srv.url}/Patient/_search`, { method: 'POST', headers: auth('nurse', { 'content-type': 'application/x-www-form-urlencoded' }), body: '_revinclude=Condition:subject' });
+    assert.equal(post.status, 403);
+    const batch = await fetch(srv.url, { method: 'POST', headers: auth('nurse', fhirJson), body: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [
+      { request: { method: 'GET', url: 'Patient?_revinclude=Observation:subject' } },
+      { request: { method: 'GET', url: 'Patient?_revinclude=Condition:subject' } },
+    ] }) });
+    const entries = (await batch.json()).entry;
+    assert.deepEqual(entries.map((e: { response: { status: string } }) => e.response.status), ['200 OK', '403 Forbidden']);
+    // Two restricted roles together read the types of both.
+    await check('nurse+problems', 'Patient?_revinclude=Condition:subject');
+    await check('nurse+problems', 'Condition?subject:Patient.name=x&_include=Condition:subject:Patient');
+    await check('nurse+problems', 'Condition?_include=Condition:encounter', 'Condition, Encounter');
   });
 
   describe('the default roles × interactions matrix', () => {

@@ -44,6 +44,8 @@ export function searchLinksSuite(fx: Fixture): void {
         ['subject:Patient.name=nobody', []],
         ['subject:Patient.organization:missing=true', ['oC1']],
         ['subject:Patient._id={pB}', ['oB1']],
+        // A chain into a reverse chain: Observations of patients with a finished Encounter.
+        ['subject:Patient._has:Encounter:subject:status=finished', ['oA1', 'oA2', 'oB1']],
       ]);
       searchTable(ds, 'Encounter', [
         ['subject:Patient.organization.name=beta', ['e2']],

@@ -368,7 +368,7 @@ export class SearchParser {
     if (typeModifier && !this.defs.isResourceType(typeModifier)) throw badRequest(`Unknown resource type ':${typeModifier}' in chain '${head}'.`);
     const candidates = typeModifier ? [typeModifier] : (def.target ?? []);
     const restCode = splitModifier(rest.split('.')[0])[0];
-    const targets = candidates.filter((t) => restCode.startsWith('_has:') || this.defs.searchParam(t, restCode));
+    const targets = candidates.filter((t) => rest.startsWith('_has:') || this.defs.searchParam(t, restCode));
     if (!targets.length) throw badRequest(`No target type of '${code}' has a search parameter '${restCode}'.`);
     const expr = this.filter(targets, rest, value);
     if (!expr) throw badRequest(`Invalid chained parameter '${head}.${rest}'.`);

@@ -50,10 +50,14 @@ export function actionFor(route: Route): Action | null {
   return INTERACTION_ACTIONS[route.interaction];
 }
 
-/** The resource types a route reads or writes; undefined when it may touch any type (system level, `*` compartments, exports). */
+/**
+ * The resource types a route reads or writes, with those its search criteria read too (Route.reads);
+ * undefined when it may touch any type (system level, `*` compartments, exports, `_include=*`).
+ */
 export function routeTypes(route: Route): string[] | undefined {
-  if (!route.resourceType) return undefined;
+  if (!route.resourceType || route.reads === '*') return undefined;
   if (route.interaction === 'operation' && CROSS_TYPE_OPERATIONS.has(route.operation ?? '')) return undefined;
   if (route.compartmentType === '*') return undefined;
-  return route.compartmentType ? [route.resourceType, route.compartmentType] : [route.resourceType];
+  const own = route.compartmentType ? [route.resourceType, route.compartmentType] : [route.resourceType];
+  return [...new Set([...own, ...(route.reads ?? [])])];
 }

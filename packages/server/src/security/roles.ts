@@ -21,14 +21,14 @@ export class RoleSet {
     return [...this.byName.keys()];
   }
 
-  /** Whether one of `roleNames` allows `action` on every type in `types` (undefined: any type, i.e. system level). */
+  /**
+   * Whether the caller's roles together allow `action` on every type in `types` (each type by some
+   * role); undefined types: any type (system level), which needs a role not restricted to types.
+   */
   allows(roleNames: readonly string[], action: Action, types: string[] | undefined): boolean {
-    return roleNames.some((name) => {
-      const role = this.byName.get(name);
-      if (!role || !(role.actions.includes('*') || role.actions.includes(action))) return false;
-      if (!role.resourceTypes) return true;
-      return types !== undefined && types.every((t) => role.resourceTypes!.includes(t));
-    });
+    const granting = roleNames.map((name) => this.byName.get(name)).filter((r): r is RoleDefinition => !!r && (r.actions.includes('*') || r.actions.includes(action)));
+    if (granting.some((r) => !r.resourceTypes)) return true;
+    return types !== undefined && types.every((t) => granting.some((r) => r.resourceTypes!.includes(t)));
   }
 }
 
