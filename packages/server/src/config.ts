@@ -34,8 +34,8 @@ export interface HestiaConfig {
   observability: {
     /** Application log level: error, warn, info, http, verbose, debug or silly. */
     logLevel: string;
-    /** Prometheus metrics at /metrics. */
-    metrics: { enabled: boolean };
+    /** Prometheus metrics at /metrics; with a role (security enabled), only callers whose token has that role read them. */
+    metrics: { enabled: boolean; role: string };
   };
   /** Audit log: a Started and a Succeeded/Failed record per request, and one record per bundle entry. */
   audit: {
@@ -124,7 +124,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   limits: { maxBodyBytes: 10 * 1024 * 1024, defaultCount: 20, maxCount: 1000, conditionalDeleteMax: 10, maxIncludes: 1000, maxBundleEntries: 1000 },
   allowCreateOnUpdate: true,
   pagingSecret: '',
-  observability: { logLevel: 'info', metrics: { enabled: true } },
+  observability: { logLevel: 'info', metrics: { enabled: true, role: '' } },
   audit: { location: hostname(), console: true, file: '', auditEvents: false },
   security: { enabled: false, authority: '', audience: [], allowedObjectIds: [], rolesClaim: 'roles', rolesFile: DEFAULT_ROLES_FILE, clockSkewSeconds: 60, jwksCooldownSeconds: 30 },
   cors: { origins: [], headers: '*', methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], maxAge: 600, allowCredentials: false },
@@ -198,7 +198,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
     },
     allowCreateOnUpdate: bool(env.HESTIA_ALLOW_CREATE_ON_UPDATE),
     pagingSecret: env.HESTIA_PAGING_SECRET,
-    observability: { logLevel: env.HESTIA_LOG_LEVEL, metrics: { enabled: bool(env.HESTIA_METRICS_ENABLED) } },
+    observability: { logLevel: env.HESTIA_LOG_LEVEL, metrics: { enabled: bool(env.HESTIA_METRICS_ENABLED), role: env.HESTIA_METRICS_ROLE } },
     audit: {
       location: env.HESTIA_AUDIT_LOCATION,
       console: bool(env.HESTIA_AUDIT_CONSOLE),
@@ -274,6 +274,7 @@ export function validateConfig(cfg: HestiaConfig): void {
   if (!(cfg.limits.maxCount >= 1) || !(cfg.limits.defaultCount >= 1) || cfg.limits.defaultCount > cfg.limits.maxCount) problems.push('limits: need 1 <= defaultCount <= maxCount');
   if (!(cfg.limits.maxBundleEntries >= 1)) problems.push('limits.maxBundleEntries must be at least 1');
   if (!LOG_LEVELS.includes(cfg.observability.logLevel)) problems.push(`observability.logLevel must be one of ${LOG_LEVELS.join(', ')}, not '${cfg.observability.logLevel}'`);
+  if (cfg.observability.metrics.role && !cfg.security.enabled) problems.push('observability.metrics.role (HESTIA_METRICS_ROLE) needs security.enabled: without authentication no caller has a role');
   problems.push(...securityProblems(cfg), ...corsProblems(cfg.cors), ...exportProblems(cfg.export));
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
 }

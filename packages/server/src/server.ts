@@ -7,7 +7,7 @@ import { openStorage } from './storage.js';
 import { callerKey, createSecurity, principalOf } from './security/index.js';
 import { createExport, type ExportService } from './export/index.js';
 import { appLogger } from './observability/logger.js';
-import { createObservability, type ObservabilityLayer } from './observability/index.js';
+import { createObservability, METRICS_PATH, type ObservabilityLayer } from './observability/index.js';
 
 export interface RunningServer {
   config: HestiaConfig;
@@ -51,7 +51,7 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     config,
     before: [...observability.middleware, ...security.middleware],
     routes: (a) => {
-      observability.routes(a);
+      if (observability.protectedMetrics) a.get(METRICS_PATH, security.requireRole(config.observability.metrics.role), observability.protectedMetrics);
       bulkExport?.routes(a);
     },
     authorizerFor,

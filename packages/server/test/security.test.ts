@@ -147,6 +147,7 @@ describe('security over HTTP with a real OpenID Connect issuer', () => {
       audit: { console: false },
       security: { enabled: true, authority: issuer.url, audience: [AUDIENCE, 'https://fhir.example.org'], allowedObjectIds: [ALLOWED_OID, OTHER_OID.replace(/2/g, '3')], jwksCooldownSeconds: JWKS_COOLDOWN_S, rolesFile },
       cors: { origins: [APP_ORIGIN], methods: ['GET', 'POST', 'PUT', 'DELETE'], maxAge: 300 },
+      observability: { metrics: { enabled: true, role: 'admin' } },
     }, {});
     for (const role of ['admin', 'reader', 'writer', 'exporter']) tokens[role] = await tokenFor(issuer, { roles: [role] });
     tokens.nurse = await tokenFor(issuer, { roles: ['nurse'] });
@@ -165,6 +166,16 @@ describe('security over HTTP with a real OpenID Connect issuer', () => {
     assert.equal((await res.json()).resourceType, 'CapabilityStatement');
     assert.equal((await fetch(`${srv.url}/metadata`, { headers: { authorization: 'Bearer garbage' } })).status, 200);
     assert.equal((await fetch(`${srv.url}/metadata`, { method: 'HEAD' })).status, 200);
+  });
+
+  test('/metrics with observability.metrics.role: 401 without a token, 403 without the role, 200 with it', async () => {
+    await expectLoginFailure(await fetch(`${srv.url}/metrics`), 'Bearer realm="hestia"');
+    const reader = await fetch(`${srv.url}/metrics`, { headers: auth('reader') });
+    assert.equal(reader.status, 403);
+    assert.deepEqual(await reader.json(), forbiddenOutcome("This endpoint needs the role 'admin'."));
+    const admin = await fetch(`${srv.url}/metrics`, { headers: auth('admin') });
+    assert.equal(admin.status, 200);
+    assert.match(await admin.text(), /^hestia_requests_total\{operation="[a-z-]+",status="\d{3}"\} \d+$/m);
   });
 
   test('/health/check needs no token', async () => {
@@ -483,6 +494,10 @@ describe('security configuration and startup', () => {
       return true;
     });
     await assert.rejects(startServer({ ...minimal, security: { enabled: true, authority: 'login.example.org', audience: 'x' } }, {}), /security\.authority must be an http\(s\) URL/);
+  });
+
+  test('a metrics role without security: startup fails with a clear message', async () => {
+    await assert.rejects(startServer({ ...minimal, observability: { metrics: { enabled: true, role: 'admin' } } }, {}), /observability\.metrics\.role \(HESTIA_METRICS_ROLE\) needs security\.enabled/);
   });
 
   test('CORS credentials with origin *: startup fails with a clear message', async () => {

@@ -1,5 +1,5 @@
 // Observability: correlation ids, the application and audit logs, health and metrics.
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import type winston from 'winston';
 import type { Authorizer, FhirEngine, PersistenceAdapter, Route } from '@hestia/core';
 import type { HestiaConfig } from '../config.js';
@@ -22,8 +22,8 @@ export const METRICS_PATH = '/metrics';
 export interface ObservabilityLayer {
   /** Middleware run first on every request: correlation id, health and metrics endpoints, audit trail. */
   middleware: RequestHandler[];
-  /** Routes mounted before the FHIR handler (none: health and metrics answer before authentication). */
-  routes: (app: Express) => void;
+  /** Metrics that need an authenticated caller (observability.metrics.role): the host mounts them after authentication. */
+  protectedMetrics?: RequestHandler;
   /** Wraps the security layer's authorizer so that the audit trail learns each route as it is classified. */
   observeRoutes(authorizerFor?: (req: Request) => Authorizer | undefined): (req: Request) => Authorizer;
   /** The audit logger: transports added here receive every record (one JSON line each). */
@@ -56,11 +56,12 @@ export async function createObservability(config: HestiaConfig, adapter: Persist
   // Health and metrics answer before authentication and are not audited.
   const endpoints = express.Router();
   endpoints.get(HEALTH_PATH, healthHandler(adapter, sinks));
-  if (metrics) endpoints.get(METRICS_PATH, metrics.handler());
+  const protect = !!config.observability.metrics.role;
+  if (metrics && !protect) endpoints.get(METRICS_PATH, metrics.handler());
 
   return {
     middleware: [correlationMiddleware(), endpoints, trail.middleware()],
-    routes: () => undefined,
+    protectedMetrics: metrics && protect ? metrics.handler() : undefined,
     observeRoutes: (authorizerFor) => trail.observe(authorizerFor),
     auditLogger,
     sinks,

@@ -1,6 +1,6 @@
 // Security layer: CORS, authentication (OpenID Connect bearer tokens) and role-based authorization.
 import type { Request, RequestHandler } from 'express';
-import { definitions, type Authorizer } from '@hestia/core';
+import { definitions, forbidden, type Authorizer } from '@hestia/core';
 import { audiencesOf, type HestiaConfig } from '../config.js';
 import { appLogger } from '../observability/index.js';
 import { authorizerFor } from './authorization.js';
@@ -18,6 +18,8 @@ export interface SecurityLayer {
   middleware: RequestHandler[];
   /** The authorizer for a request's interactions (undefined: everything allowed). */
   authorizerFor?: (req: Request) => Authorizer | undefined;
+  /** Middleware that lets through only authenticated callers whose token carries `role` (everyone when security is off). */
+  requireRole(role: string): RequestHandler;
   close?: () => Promise<void>;
 }
 
@@ -27,7 +29,7 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
   const s = config.security;
   if (!s.enabled) {
     appLogger.warn('Security is disabled: every request is served without authentication or authorization. Set security.enabled (HESTIA_SECURITY_ENABLED=true) with an authority and an audience to protect this server.');
-    return { middleware };
+    return { middleware, requireRole: () => (_req, _res, next) => next() };
   }
   const defs = definitions(config.fhirVersion);
   const roles = loadRoles(s.rolesFile, (t) => defs.isResourceType(t));
@@ -44,5 +46,8 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
   return {
     middleware: [...middleware, bearerAuthentication(verifier, s.rolesClaim)],
     authorizerFor: (req) => authorizerFor(policy, principalOf(req)),
+    requireRole: (role) => (req, _res, next) => {
+      next(principalOf(req)?.roles.includes(role) ? undefined : forbidden(`This endpoint needs the role '${role}'.`));
+    },
   };
 }
