@@ -13,7 +13,7 @@ import { classify, type FhirRequest, type FhirResponse, type Route } from './rou
 import type { Bundle, BundleEntry, Resource } from './types.js';
 import { etag, httpDate, nextTimestamp, parseETag } from './versioning.js';
 import { validateResource } from './validation.js';
-import { shapeResource } from './shape.js';
+import { putShaped } from './shape.js';
 import { makeBundle } from './bundle.js';
 import { applyFhirPathPatch, applyJsonPatch } from './patch.js';
 import { buildCapabilityStatement } from './capability.js';
@@ -100,18 +100,30 @@ export class FhirEngine {
     }
   }
 
-  /** Classifies a request, with the other types its search criteria read (Route.reads) for authorization. */
+  /**
+   * Classifies a request, with the other types its search criteria read (Route.reads, worked out
+   * when an authorizer first asks: only roles restricted to types need it).
+   */
   route(req: FhirRequest): Route {
     const route = classify(this.defs, req);
     const criteria = this.criteriaOf(route, req);
-    if (criteria) {
-      try {
-        const reads = typesRead(this.defs, this.parser.parse(criteria.types, criteria.params).query);
-        if (reads === '*' || reads.length) route.reads = reads;
-      } catch {
-        // Criteria that do not parse read nothing: the interaction itself answers 400.
-      }
-    }
+    if (!criteria) return route;
+    let reads: Route['reads'] | null = null;
+    Object.defineProperty(route, 'reads', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (reads === null) {
+          try {
+            const found = typesRead(this.defs, this.parser.parse(criteria.types, criteria.params).query);
+            reads = found === '*' || found.length ? found : undefined;
+          } catch {
+            reads = undefined; // criteria that do not parse read nothing: the interaction itself answers 400
+          }
+        }
+        return reads;
+      },
+    });
     return route;
   }
 
@@ -226,7 +238,9 @@ export class FhirEngine {
       return { status: 304, headers: versionHeaders(cur) };
     }
     const { summary, elements } = shapingParams(req);
-    return { status: 200, headers: versionHeaders(cur), body: shapeResource(this.defs, cur.resource!, summary, elements) };
+    const res: FhirResponse = { status: 200, headers: versionHeaders(cur) };
+    putShaped(this.defs, res, 'body', cur, summary, elements);
+    return res;
   }
 
   async vread(type: string, id: string, versionId: number, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
@@ -237,7 +251,9 @@ export class FhirEngine {
     }
     if (v.deleted) return deletedResponse(v);
     const { summary, elements } = shapingParams(req);
-    return { status: 200, headers: versionHeaders(v), body: shapeResource(this.defs, v.resource!, summary, elements) };
+    const res: FhirResponse = { status: 200, headers: versionHeaders(v) };
+    putShaped(this.defs, res, 'body', v, summary, elements);
+    return res;
   }
 
   // ---- writes --------------------------------------------------------------------------------
@@ -487,11 +503,7 @@ export class FhirEngine {
     q.where = await resolveTerminology(q.where, this.session(ctx));
     const page = await this.session(ctx).search(summaryCount ? { ...q, count: 0, total: 'accurate' } : q);
     const base = req.baseUrl;
-    const entries: BundleEntry[] = page.rows.map((row) => ({
-      fullUrl: `${base}/${row.version.resourceType}/${row.version.id}`,
-      resource: shapeResource(this.defs, row.version.resource!, q.summary, q.elements),
-      search: { mode: 'match' },
-    }));
+    const entries: BundleEntry[] = page.rows.map((row) => entryOf(this.defs, base, row.version, 'match', q));
     if (!summaryCount && (q.include.length || q.revinclude.length)) entries.push(...(await this.includes(this.session(ctx), page.rows.map((r) => r.version), q, base)));
     if (parsed.ignored.length) {
       entries.push({ resource: outcome('warning', 'not-supported', `Unknown search parameters were ignored: ${parsed.ignored.join(', ')}.`), search: { mode: 'outcome' } });
@@ -556,11 +568,7 @@ export class FhirEngine {
         frontier.push(v);
       }
     }
-    return out.slice(0, this.options.maxIncludes).map((v) => ({
-      fullUrl: `${base}/${v.resourceType}/${v.id}`,
-      resource: shapeResource(this.defs, v.resource!, q.summary, q.elements),
-      search: { mode: 'include' },
-    }));
+    return out.slice(0, this.options.maxIncludes).map((v) => entryOf(this.defs, base, v, 'include', q));
   }
 
   async compartmentSearch(compartment: string, id: string, type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
@@ -700,6 +708,14 @@ function shapingParams(req: FhirRequest) {
 }
 
 /** Search parameters of a request: the query string, plus a form body for POST _search. */
+/** A search result entry; its resource shaped by _summary / _elements, or passed through as stored. */
+function entryOf(defs: FhirDefinitions, base: string, v: StoredVersion, mode: 'match' | 'include', q: SearchQuery): BundleEntry {
+  const entry: BundleEntry = { fullUrl: `${base}/${v.resourceType}/${v.id}` };
+  putShaped(defs, entry, 'resource', v, q.summary, q.elements);
+  entry.search = { mode };
+  return entry;
+}
+
 function params(req: FhirRequest): [string, string][] {
   const out = [...req.query];
   if (req.method.toUpperCase() === 'POST' && typeof req.body === 'string') out.push(...new URLSearchParams(req.body));

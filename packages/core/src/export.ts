@@ -3,11 +3,13 @@
 // page by page in a stable keyset order. Jobs, files and HTTP belong to the host.
 import { badRequest, notFound } from './errors.js';
 import type { FhirEngine } from './engine.js';
+import type { StoredVersion } from './persistence.js';
 import type { SearchExpr, SearchQuery } from './search/expression.js';
 import { dateTest } from './search/parse.js';
 import { dateRange } from './search/values.js';
 import { parseQuery } from './query.js';
 import { shapeResource } from './shape.js';
+import { storedJson } from './stored-json.js';
 import { resolveTerminology } from './terminology.js';
 import type { Resource } from './types.js';
 
@@ -108,7 +110,8 @@ export async function groupPatientIds(engine: FhirEngine, groupId: string): Prom
 }
 
 export interface ExportPage {
-  resources: Resource[];
+  /** One JSON text per resource (an NDJSON line without its newline). */
+  lines: string[];
   /** Where the next page starts; undefined after the last page. */
   next?: unknown[];
 }
@@ -130,8 +133,14 @@ export async function exportPage(engine: FhirEngine, request: ExportRequest, typ
   const query: SearchQuery = { types: [type], where: { kind: 'and', exprs: where }, sort: [], count, total: 'none', include: [], revinclude: [], ...(after ? { after } : {}) };
   const page = await engine.adapter.search(query);
   const elements = elementsFor(request.elements, type);
-  const resources = page.rows.map((r) => (elements ? shapeResource(engine.defs, r.version.resource!, undefined, elements) : r.version.resource!));
-  return { resources, ...(page.hasMore && page.rows.length ? { next: page.rows[page.rows.length - 1].key } : {}) };
+  const lines = page.rows.map((r) => (elements ? JSON.stringify(shapeResource(engine.defs, r.version.resource!, undefined, elements)) : ndjsonLine(r.version)));
+  return { lines, ...(page.hasMore && page.rows.length ? { next: page.rows[page.rows.length - 1].key } : {}) };
+}
+
+/** A resource as one line: the text it was stored as when the adapter has it (and it is on one line). */
+function ndjsonLine(v: StoredVersion): string {
+  const text = storedJson(v, 'resource');
+  return text !== undefined && !text.includes('\n') ? text : JSON.stringify(v.resource);
 }
 
 /** Resources of `type` in the Patient compartment of `patients` (of any Patient when undefined). */

@@ -10,6 +10,7 @@ export * from './paging.js';
 export * from './bundle.js';
 export * from './query.js';
 export * from './shape.js';
+export * from './stored-json.js';
 export * from './patch.js';
 export * from './search/expression.js';
 export * from './search/values.js';

@@ -2,6 +2,7 @@
 import type { FhirDefinitions } from './definitions.js';
 import type { Resource } from './types.js';
 import type { SummaryMode } from './search/expression.js';
+import { shareStored } from './stored-json.js';
 
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
 
@@ -19,6 +20,17 @@ function pick(r: Resource, keep: Set<string>): Resource {
     if (keep.has(base) || keep.has(choiceBase)) out[k] = v;
   }
   return out;
+}
+
+/** Whether _summary / _elements change a resource (shapeResource returns it unchanged otherwise). */
+export function shapes(summary?: SummaryMode, elements?: string[]): boolean {
+  return (!!elements?.length && (!summary || summary === 'false')) || summary === 'true' || summary === 'text' || summary === 'data';
+}
+
+/** `holder[key]` = the version's resource as _summary / _elements shape it; unshaped, its stored text passes through unread. */
+export function putShaped(defs: FhirDefinitions, holder: object, key: string, v: { resource?: Resource }, summary?: SummaryMode, elements?: string[]): void {
+  if (shapes(summary, elements)) (holder as Record<string, unknown>)[key] = shapeResource(defs, v.resource!, summary, elements);
+  else shareStored(holder, key, v);
 }
 
 /** Applies _summary / _elements; returns the resource unchanged when neither applies. */

@@ -6,7 +6,7 @@ import {
   conflict, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
   type JobStore, type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
-import { knexInstrumentation, SqlJobStore } from '@hestia/sql-common';
+import { iso, knexInstrumentation, SqlJobStore, toVersion } from '@hestia/sql-common';
 import { render, type Batch } from './batch.js';
 import { knexConfig, type MssqlOptions } from './connection.js';
 import { transient, translateError } from './errors.js';
@@ -27,21 +27,9 @@ const WRITE_BATCH_OPS = 100;
 /** Write operations in batches under the parameter budget. */
 const writeParts = (ops: WriteOp[]) => chunk(ops, () => WRITE_OP_PARAMS, undefined, WRITE_BATCH_OPS);
 
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 /** Key values as the next page binds them: timestamps as ISO text (datetimeoffset converts it exactly). */
 const keyValue = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : v ?? null);
 
-function toVersion(row: Row): StoredVersion {
-  const deleted = row.deleted === true;
-  return {
-    resourceType: row.resource_type as string,
-    id: row.id as string,
-    versionId: Number(row.version_id),
-    lastUpdated: iso(row.last_updated),
-    deleted,
-    ...(deleted || row.content == null ? {} : { resource: JSON.parse(row.content as string) as StoredVersion['resource'] }),
-  };
-}
 
 /** The application lock name of a key: sp_getapplock names have at most 255 characters. */
 export const lockName = (key: string) => `hestia:${createHash('sha256').update(key).digest('hex')}`;

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import lockfile from 'proper-lockfile';
+import pg from 'pg';
 import { SqlStore } from './store.js';
 
 export interface PostgresOptions {
@@ -12,10 +13,14 @@ export interface PostgresOptions {
   pool?: { min?: number; max?: number };
 }
 
+/** The json type's oid: its values (resource content) are read as text, parsed only when needed (core's stored-json). */
+const JSON_OID = 114;
+
 export function createPostgresAdapter(opts: PostgresOptions): SqlStore {
+  const settings = typeof opts.connection === 'string' ? { connectionString: opts.connection } : opts.connection;
   const knex = knexFactory({
     client: 'pg',
-    connection: opts.connection,
+    connection: { ...settings, types: { getTypeParser: (oid: number, format?: string) => (oid === JSON_OID ? (v: string) => v : pg.types.getTypeParser(oid, format)) } } as Knex.PgConnectionConfig,
     pool: { min: opts.pool?.min ?? 0, max: opts.pool?.max ?? 10 },
     acquireConnectionTimeout: 10000,
   });
@@ -47,7 +52,7 @@ export async function createEmbeddedAdapter(opts: EmbeddedOptions): Promise<SqlS
     }
   }
   try {
-    const pglite = await PGlite.create(dataDir);
+    const pglite = await PGlite.create(dataDir, { parsers: { [JSON_OID]: (v: string) => v } });
     const knex = knexFactory({ client: ClientPgLite as never, dialect: 'postgres', connection: () => ({ pglite }) as never });
     return new SqlStore(knex, { name: 'embedded' }, async () => {
       await pglite.close().catch(() => undefined);

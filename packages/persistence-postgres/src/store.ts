@@ -5,7 +5,7 @@ import {
   conflict, FhirError, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
   type JobStore, type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
-import { indexRows, knexInstrumentation, SqlJobStore } from '@hestia/sql-common';
+import { indexRows, iso, knexInstrumentation, SqlJobStore, toVersion } from '@hestia/sql-common';
 import { buildSearch } from './search-sql.js';
 import { migrate } from './schema.js';
 
@@ -13,20 +13,8 @@ type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
 type Bindings = readonly Knex.RawBinding[];
 
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 const plain = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
-function toVersion(row: Row): StoredVersion {
-  const deleted = row.deleted === true;
-  return {
-    resourceType: row.resource_type as string,
-    id: row.id as string,
-    versionId: Number(row.version_id),
-    lastUpdated: iso(row.last_updated),
-    deleted,
-    ...(deleted || row.content == null ? {} : { resource: row.content as StoredVersion['resource'] }),
-  };
-}
 
 // Index entries (flattened by indexRows) are sent as one jsonb array per write.
 // search_index columns as sent in the jsonb array, and how each is stored.

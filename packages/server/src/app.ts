@@ -1,7 +1,7 @@
 // The Express host: turns HTTP into core's plain FhirRequest and the FhirResponse back into HTTP.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { FhirError, errorResponse, toFhirError, type Authorizer, type FhirEngine, type FhirRequest, type FhirResponse, type Route } from '@hestia/core';
+import { FhirError, errorResponse, storedJson, toFhirError, type Authorizer, type FhirEngine, type FhirRequest, type FhirResponse, type Route } from '@hestia/core';
 import type { HestiaConfig } from './config.js';
 import { parseBody, parseQuery, responseFormat, serialize } from './formats.js';
 import { metered } from './metering.js';
@@ -94,15 +94,16 @@ function lowerHeaders(req: Request): Record<string, string | undefined> {
 function send(res: Response, r: FhirResponse, format: 'json' | 'xml', pretty: boolean, engine: FhirEngine): void {
   res.status(r.status);
   for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
-  if (r.body === undefined || r.status === 304) {
+  // (a body still held as stored text is not parsed to find out that there is one)
+  if ((storedJson(r, 'body') === undefined && r.body === undefined) || r.status === 304) {
     res.end();
     return;
   }
   let out;
   try {
-    out = serialize(engine.defs, r.body, format, pretty);
+    out = serialize(engine.defs, r, format, pretty);
   } catch {
-    out = serialize(engine.defs, r.body, 'json', pretty);
+    out = serialize(engine.defs, r, 'json', pretty);
   }
   res.setHeader('Content-Type', out.type);
   res.send(out.text);

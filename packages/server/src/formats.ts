@@ -1,5 +1,5 @@
 // Content negotiation: FHIR JSON and XML in and out (https://hl7.org/fhir/R4/http.html#mime-type).
-import { FhirError, fromXml, toXml, type FhirDefinitions, type Resource } from '@hestia/core';
+import { FhirError, fromXml, stringifyWithStored, toXml, type FhirDefinitions, type FhirResponse, type Resource } from '@hestia/core';
 
 export type Format = 'json' | 'xml';
 
@@ -46,9 +46,10 @@ export function parseBody(defs: FhirDefinitions, contentType: string | undefined
   throw new FhirError(415, 'not-supported', `Unsupported Content-Type '${contentType ?? ''}'; use application/fhir+json or application/fhir+xml.`);
 }
 
-export function serialize(defs: FhirDefinitions, body: Resource, format: Format, pretty: boolean): { type: string; text: string } {
-  if (format === 'xml') return { type: 'application/fhir+xml; charset=utf-8', text: toXml(defs, body, pretty) };
-  return { type: 'application/fhir+json; charset=utf-8', text: pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body) };
+/** A response's body as text; compact JSON writes resources still held as stored text as they are. */
+export function serialize(defs: FhirDefinitions, r: FhirResponse, format: Format, pretty: boolean): { type: string; text: string } {
+  if (format === 'xml') return { type: 'application/fhir+xml; charset=utf-8', text: toXml(defs, r.body!, pretty) };
+  return { type: 'application/fhir+json; charset=utf-8', text: pretty ? JSON.stringify(r.body, null, 2) : stringifyWithStored(r, 'body') };
 }
 
 /** Query string pairs in order, keeping repeats; '+' stays '+' (shared with core's bundle entry URLs). */

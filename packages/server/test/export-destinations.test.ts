@@ -309,14 +309,16 @@ describe('blob destination only', () => {
     await assert.rejects(dest.init(), new RegExp(`container '${name}' cannot be created with these credentials \\(403\\) and cannot be listed \\(404 ContainerNotFound\\)`));
   });
 
-  test('blocks are staged while writing (one block of memory at most) and committed as the list', async () => {
+  test('blocks are staged while writing (one uploading, one filling at most) and committed as the list', async () => {
     const name = newContainer('blocks');
     const dest = new BlobDestination({ container: name, connectionString: azurite.connectionString }, { blockSize: BLOCK });
     await dest.init();
     const blob = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name).getBlockBlobClient('job/Big.ndjson');
     const parts = chunks();
     const w = await dest.create('job', 'Big.ndjson');
-    // A block is staged as soon as it is full (also when a chunk ends exactly on a block boundary).
+    // A block is staged as soon as it is full (also when a chunk ends exactly on a block boundary);
+    // when write() returns, every full block but the last is on the service, the last one may still
+    // be uploading.
     const stagedAfterEachWrite: number[] = [];
     for (const p of parts) {
       await w.write(p);
@@ -324,10 +326,14 @@ describe('blob destination only', () => {
       const list = await blob.getBlockList('uncommitted').catch((e: RestError) => (e.statusCode === 404 ? undefined : Promise.reject(e)));
       stagedAfterEachWrite.push(list?.uncommittedBlocks?.length ?? 0);
     }
-    assert.deepEqual(stagedAfterEachWrite, [0, 3, 4, 5, 5, 7, 7]);
-    // Before commit: the 7 full blocks are on the service, uncommitted; the 7-byte tail is still in memory.
+    const full = [0, 3, 4, 5, 5, 7, 7];
+    stagedAfterEachWrite.forEach((n, i) => {
+      const uploading = full[i] > (full[i - 1] ?? 0) ? 1 : 0;
+      assert.ok(n >= full[i] - uploading && n <= full[i], `after write ${i + 1}: ${n} blocks staged of ${full[i]} full (${stagedAfterEachWrite})`);
+    });
+    // Before commit: only full blocks are on the service, uncommitted; the 7-byte tail is still in memory.
     const staged = await blob.getBlockList('all');
-    assert.deepEqual(staged.uncommittedBlocks?.map((b) => b.size), [BLOCK, BLOCK, BLOCK, BLOCK, BLOCK, BLOCK, BLOCK]);
+    assert.ok(staged.uncommittedBlocks!.length >= 6 && staged.uncommittedBlocks!.every((b) => b.size === BLOCK));
     assert.deepEqual(staged.committedBlocks ?? [], []);
     await w.commit();
     const committed = await blob.getBlockList('all');

@@ -78,12 +78,17 @@ export class BlobDestination implements ExportDestination {
     let pending: Buffer[] = [];
     let pendingSize = 0;
     let state: 'open' | 'failed' | 'done' = 'open';
+    // One block uploads while the exporter reads the next page: at most one in flight, so memory
+    // stays at about two blocks. Its failure surfaces at the next write or at commit.
+    let inflight: Promise<void> = Promise.resolve();
 
     const stage = async (data: Buffer) => {
+      await inflight;
       if (ids.length === MAX_BLOCKS) throw new Error(`Export file '${fileName}' of job '${jobId}' exceeds ${MAX_BLOCKS} blocks of ${blockSize} bytes.`);
       const id = Buffer.from(`${writerId}-${String(ids.length).padStart(6, '0')}`).toString('base64');
-      await blob.stageBlock(id, data, data.length);
       ids.push(id);
+      inflight = blob.stageBlock(id, data, data.length).then(() => undefined);
+      inflight.catch(() => undefined); // (handled where it is awaited; never an unhandled rejection)
     };
     const checkOpen = () => {
       if (state !== 'open') throw new Error(`Export file '${fileName}' of job '${jobId}' is ${state === 'done' ? 'already committed or aborted' : 'broken by an earlier error'}.`);
@@ -120,6 +125,7 @@ export class BlobDestination implements ExportDestination {
         if (pendingSize > 0) await stage(Buffer.concat(pending, pendingSize));
         pending = [];
         pendingSize = 0;
+        await inflight;
         // Replaces any earlier blob of that name; blocks not in the list are discarded.
         await blob.commitBlockList(ids, { blobHTTPHeaders: { blobContentType: contentType(fileName) } });
         state = 'done';

@@ -195,8 +195,9 @@ export class AuditTrail {
  * with the authorized routes unless some entries could not even be parsed (then: undefined).
  */
 function entryStatuses(response: FhirResponse | undefined, count: number): number[] | undefined {
+  if (!count) return undefined; // (not a bundle: its body, perhaps still stored text, is not read)
   const entries = (response?.body as { entry?: { response?: { status?: string } }[] } | undefined)?.entry;
-  if (!count || !entries || entries.length !== count) return undefined;
+  if (!entries || entries.length !== count) return undefined;
   const statuses = entries.map((e) => Number.parseInt(e.response?.status ?? '', 10));
   return statuses.every((s) => s >= 100) ? statuses : undefined;
 }

@@ -21,8 +21,8 @@ export function authorizerFor(policy: AuthorizationPolicy, principal: Principal 
     }
     const action = actionFor(route);
     if (action === null) return;
-    const types = routeTypes(route);
-    if (!policy.roles.allows(principal.roles, action, types)) {
+    if (!policy.roles.allows(principal.roles, action, () => routeTypes(route))) {
+      const types = routeTypes(route);
       throw forbidden(`The caller's roles do not allow the action '${action}'${types ? ` on ${types.join(', ')}` : ''}.`);
     }
   };

@@ -24,11 +24,14 @@ export class RoleSet {
   /**
    * Whether the caller's roles together allow `action` on every type in `types` (each type by some
    * role); undefined types: any type (system level), which needs a role not restricted to types.
+   * `types` is asked for only when it matters (a role restricted to types).
    */
-  allows(roleNames: readonly string[], action: Action, types: string[] | undefined): boolean {
+  allows(roleNames: readonly string[], action: Action, types: string[] | undefined | (() => string[] | undefined)): boolean {
     const granting = roleNames.map((name) => this.byName.get(name)).filter((r): r is RoleDefinition => !!r && (r.actions.includes('*') || r.actions.includes(action)));
     if (granting.some((r) => !r.resourceTypes)) return true;
-    return types !== undefined && types.every((t) => granting.some((r) => r.resourceTypes!.includes(t)));
+    if (!granting.length) return false;
+    const list = typeof types === 'function' ? types() : types;
+    return list !== undefined && list.every((t) => granting.some((r) => r.resourceTypes!.includes(t)));
   }
 }
 

@@ -1,0 +1,12 @@
+// Rows of the resource and resource_history tables as core's StoredVersion (both SQL adapters).
+import { withContent, type StoredVersion } from '@hestia/core';
+
+/** A timestamp column (a Date, or text) as ISO 8601 UTC. */
+export const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+
+/** A stored version from its row; the content (JSON text) is parsed only if something reads the resource. */
+export function toVersion(row: Record<string, unknown>): StoredVersion {
+  const deleted = row.deleted === true;
+  const v: StoredVersion = { resourceType: row.resource_type as string, id: row.id as string, versionId: Number(row.version_id), lastUpdated: iso(row.last_updated), deleted };
+  return deleted ? v : withContent(v, row.content);
+}
