@@ -6,19 +6,25 @@
 import type { StoredVersion } from './persistence.js';
 import type { Resource } from './types.js';
 
-/** Holders whose property (by name) is still the unparsed text. */
-const unread = new WeakMap<object, Map<string, string>>();
+/**
+ * The unread texts of a holder's properties, by name: a non-enumerable property of the holder itself
+ * (not a WeakMap: its entries would keep each text until a full collection, and an export reads
+ * a great many of them).
+ */
+const TEXTS = Symbol('hestia.storedJson');
+type Holder = { [TEXTS]?: Record<string, string | undefined> };
 
 /**
  * Defines `holder[key]` as the resource stored as `text`, parsed on first access (`source` instead
  * of parsing, when the value comes from another lazy holder). Until then storedJson() gives the text.
  */
 export function defineStored(holder: object, key: string, text: string, source: () => unknown = () => JSON.parse(text)): void {
+  const h = holder as Holder;
+  let texts = h[TEXTS];
+  if (!texts) Object.defineProperty(h, TEXTS, { value: (texts = {}), enumerable: false });
+  texts[key] = text;
   let value: unknown;
   let parsed = false;
-  const forget = () => {
-    unread.get(holder)?.delete(key);
-  };
   Object.defineProperty(holder, key, {
     enumerable: true,
     configurable: true,
@@ -26,24 +32,21 @@ export function defineStored(holder: object, key: string, text: string, source: 
       if (!parsed) {
         value = source();
         parsed = true;
-        forget();
+        texts[key] = undefined;
       }
       return value;
     },
     set(v: unknown) {
       value = v;
       parsed = true;
-      forget();
+      texts[key] = undefined;
     },
   });
-  let keys = unread.get(holder);
-  if (!keys) unread.set(holder, (keys = new Map()));
-  keys.set(key, text);
 }
 
 /** The stored text of `holder[key]` while nothing has read (and so possibly changed) it. */
 export function storedJson(holder: object, key: string): string | undefined {
-  return unread.get(holder)?.get(key);
+  return (holder as Holder)[TEXTS]?.[key];
 }
 
 /** `holder[key]` is `from`'s resource: the same stored text while unread, else the value. */

@@ -119,6 +119,7 @@ export class ExportRunner {
       const { request } = data;
       const patients = request.level === 'group' ? await groupPatientIds(this.engine, request.groupId!) : undefined;
       let pageSize = this.settings.pageSize;
+      const ndjson = new NdjsonEncoder();
 
       for (; data.progress.typeIndex < request.types.length; ) {
         const type = request.types[data.progress.typeIndex];
@@ -130,7 +131,7 @@ export class ExportRunner {
           lease.check();
           const page = await exportPage(this.engine, request, type, pageSize, after, patients);
           if (page.lines.length) {
-            const chunk = Buffer.from(`${page.lines.join('\n')}\n`);
+            const chunk = ndjson.encode(page.lines);
             writer ??= await this.destination.create(claimed.id, exportFileName(type, data.progress.part));
             await writer.write(chunk);
             count += page.lines.length;
@@ -249,6 +250,28 @@ class JobLease {
   async end(): Promise<void> {
     clearInterval(this.timer);
     await this.chain;
+  }
+}
+
+/**
+ * Encodes pages as NDJSON into one buffer reused from page to page (destinations copy what they
+ * keep): a large joined string and a new buffer per page would be garbage that the collector
+ * frees late, growing the process by far more than a page.
+ */
+class NdjsonEncoder {
+  private buf = Buffer.allocUnsafe(0);
+
+  /** The lines, each followed by a newline; valid until the next call. */
+  encode(lines: string[]): Buffer {
+    let size = 0;
+    for (const l of lines) size += Buffer.byteLength(l) + 1;
+    if (size > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(size, this.buf.length * 2));
+    let at = 0;
+    for (const l of lines) {
+      at += this.buf.write(l, at);
+      this.buf[at++] = 0x0a;
+    }
+    return this.buf.subarray(0, at);
   }
 }
 
