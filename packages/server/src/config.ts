@@ -102,6 +102,8 @@ export interface HestiaConfig {
     pollSeconds: number;
     /** A job interrupted this many times fails instead of starting again. */
     maxAttempts: number;
+    /** Completed and failed jobs, and their files, are removed this long after they ended (0: kept until deleted). */
+    retentionSeconds: number;
   };
 }
 
@@ -132,7 +134,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
     enabled: true, destination: 'folder', folder: './.hestia-export',
     blob: { connectionString: '', accountUrl: '', accountKey: '', sasToken: '', container: 'hestia-export' },
     maxRunningJobs: 2, pageSize: 500, maxFileBytes: 64 * 1024 * 1024, pageDelayMs: 0,
-    heartbeatSeconds: 10, staleSeconds: 60, pollSeconds: 2, maxAttempts: 3,
+    heartbeatSeconds: 10, staleSeconds: 60, pollSeconds: 2, maxAttempts: 3, retentionSeconds: 24 * 3600,
   },
 };
 
@@ -241,6 +243,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
       staleSeconds: num(env.HESTIA_EXPORT_STALE_SECONDS),
       pollSeconds: num(env.HESTIA_EXPORT_POLL_SECONDS),
       maxAttempts: num(env.HESTIA_EXPORT_MAX_ATTEMPTS),
+      retentionSeconds: num(env.HESTIA_EXPORT_RETENTION_SECONDS),
     },
   };
 }
@@ -314,6 +317,7 @@ function exportProblems(e: HestiaConfig['export']): string[] {
     if (!(e[k] > 0)) problems.push(`export.${k} must be above 0`);
   }
   if (!(e.pageDelayMs >= 0)) problems.push('export.pageDelayMs must be 0 or more');
+  if (!(e.retentionSeconds >= 0)) problems.push('export.retentionSeconds must be 0 or more');
   if (e.staleSeconds <= e.heartbeatSeconds) problems.push('export.staleSeconds must be longer than export.heartbeatSeconds');
   return problems;
 }

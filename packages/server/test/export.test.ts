@@ -227,6 +227,37 @@ function exportSuite(s: Storage): void {
       await reopen(fastExport(folder));
     });
 
+    test('retention: a finished job and its files are removed once retentionSeconds have passed; with 0 they stay', async (t) => {
+      if (skip) return t.skip(skip);
+      const kept = await exportOnce(srv.url, '$export?_type=Organization');
+      const keptJob = kept.manifest.output[0].url.split('/').at(-2)!;
+      const expiring = await reopen({ ...fastExport(folder), retentionSeconds: 1 });
+      const status = await kickoff(expiring.url, '$export?_type=Patient');
+      const manifest = await waitForManifest(status);
+      const jobId = status.split('/').pop()!;
+      assert.equal(manifest.output[0].type, 'Patient');
+      assert.equal((await fetch(manifest.output[0].url)).status, 200);
+      assert.equal(existsSync(join(folder, jobId)), true);
+      let gone = false;
+      for (let i = 0; i < 100 && !gone; i++) {
+        await sleep(100);
+        gone = (await fetch(status)).status === 404;
+      }
+      assert.ok(gone, 'the status URL answers 404 once the job expired');
+      assert.equal((await fetch(manifest.output[0].url)).status, 404);
+      assert.equal(existsSync(join(folder, jobId)), false);
+      assert.equal(await expiring.adapter.jobs.getJob(jobId), undefined);
+      // The job finished under retention 0 was expired too by this server (older than 1 s): an
+      // instance applies its own setting to every finished job.
+      assert.equal(await expiring.adapter.jobs.getJob(keptJob), undefined);
+      const forever = await reopen({ ...fastExport(folder), retentionSeconds: 0 });
+      const lasting = await kickoff(forever.url, '$export?_type=Patient');
+      await waitForManifest(lasting);
+      await sleep(1500);
+      assert.equal((await fetch(lasting)).status, 200);
+      await reopen(fastExport(folder));
+    });
+
     test('restart in the middle: the job goes back to the queue and another server finishes it, with every resource once', async (t) => {
       if (skip) return t.skip(skip);
       const shared = mkdtempSync(join(tmpdir(), 'hestia-export-restart-'));

@@ -86,6 +86,7 @@ export class ExportRunner {
   }
 
   private async tick(): Promise<void> {
+    await this.expire();
     try {
       while (!this.closed && this.running.size < this.settings.maxRunningJobs) {
         const staleBefore = new Date(Date.now() - this.settings.staleSeconds * 1000).toISOString();
@@ -99,6 +100,24 @@ export class ExportRunner {
       }
     } catch (e) {
       appLogger.error('Export: looking for jobs failed.', { error: (e as Error).message });
+    }
+  }
+
+  /** Removes jobs that ended more than retentionSeconds ago, files first (any instance may do it; both steps are idempotent). */
+  private async expire(): Promise<void> {
+    const keep = this.settings.retentionSeconds;
+    if (!keep) return;
+    const before = new Date(Date.now() - keep * 1000).toISOString();
+    try {
+      for (const status of ['completed', 'failed'] as const) {
+        for (const job of await this.jobs.listJobs(EXPORT_JOB, status)) {
+          if (this.closed || job.updatedAt >= before) continue;
+          await this.destination.removeJob(job.id);
+          if (await this.jobs.deleteJob(job.id)) appLogger.info('Export job expired: its files were removed.', { job: job.id, status });
+        }
+      }
+    } catch (e) {
+      appLogger.error('Export: removing expired jobs failed.', { error: (e as Error).message });
     }
   }
 
