@@ -1,6 +1,6 @@
 // The CapabilityStatement, generated from what this server instance really supports: the loaded
 // definitions, the parameters the indexer can evaluate, and the adapter's declared capabilities.
-import type { FhirEngine } from './engine.js';
+import type { FhirEngine, RestSecurity } from './engine.js';
 import type { Resource } from './types.js';
 
 const BASE_PARAMS: Record<string, string> = { _id: 'token', _lastUpdated: 'date' };
@@ -73,10 +73,20 @@ export function buildCapabilityStatement(engine: FhirEngine): Resource {
     patchFormat: ['application/json-patch+json', 'application/fhir+json'],
     rest: [{
       mode: 'server',
+      ...(options.security ? { security: restSecurity(options.security, defs.fhirVersion.startsWith('3.')) } : {}),
       resource,
       interaction: system,
       searchParam: Object.entries(BASE_PARAMS).map(([name, type]) => ({ name, type })),
       operation: operations.map((name) => ({ name, definition: OPERATION_DEFINITIONS[name] ?? `urn:hestia:operation:${name}` })),
     }],
+  };
+}
+
+function restSecurity(s: RestSecurity, stu3: boolean): Record<string, unknown> {
+  const system = stu3 ? 'http://hl7.org/fhir/restful-security-service' : 'http://terminology.hl7.org/CodeSystem/restful-security-service';
+  return {
+    cors: s.cors,
+    service: s.services.map((code) => ({ coding: [{ system, code }] })),
+    ...(s.description ? { description: s.description } : {}),
   };
 }

@@ -38,8 +38,18 @@ export interface EngineOptions {
   /** Secret that signs continuation tokens (random per process when unset). */
   pagingSecret?: string;
   software?: { name: string; version: string };
+  /** How the host secures the REST API, for the CapabilityStatement (rest.security); none when unset. */
+  security?: RestSecurity;
   /** Told about unexpected errors (bugs, database failures) that reach the caller as a bare 500. */
   onInternalError?: (err: unknown) => void;
+}
+
+export interface RestSecurity {
+  /** Whether the host answers CORS requests. */
+  cors: boolean;
+  /** Codes of http://terminology.hl7.org/CodeSystem/restful-security-service, e.g. 'SMART-on-FHIR'. */
+  services: string[];
+  description?: string;
 }
 
 /** Called before an interaction runs (also for each entry of a batch or transaction); throws to refuse. */
@@ -62,7 +72,7 @@ export class FhirEngine {
   readonly indexer: Indexer;
   readonly parser: SearchParser;
   readonly adapter: PersistenceAdapter;
-  readonly options: Required<Omit<EngineOptions, 'adapter' | 'pagingSecret' | 'fhirVersion' | 'onInternalError'>>;
+  readonly options: Required<Omit<EngineOptions, 'adapter' | 'pagingSecret' | 'fhirVersion' | 'onInternalError' | 'security'>> & Pick<EngineOptions, 'security'>;
   private readonly cursors: CursorCodec;
   private readonly onInternalError?: (err: unknown) => void;
   private capability?: Resource;
@@ -82,6 +92,7 @@ export class FhirEngine {
       maxIncludes: opts.maxIncludes ?? 1000,
       maxBundleEntries: opts.maxBundleEntries ?? 1000,
       software: opts.software ?? { name: 'Hestia', version: '0.1.0' },
+      security: opts.security,
     };
     this.parser = new SearchParser(this.defs, { defaultCount: this.options.defaultCount, maxCount: this.options.maxCount, fullText: opts.adapter.capabilities.fullText }, (t) => this.indexer.indexedParams(t));
     this.cursors = new CursorCodec(opts.pagingSecret);

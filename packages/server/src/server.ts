@@ -32,6 +32,9 @@ export function engineOptions(config: HestiaConfig): Omit<EngineOptions, 'adapte
     maxIncludes: config.limits.maxIncludes,
     maxBundleEntries: config.limits.maxBundleEntries,
     pagingSecret: config.pagingSecret || undefined,
+    security: config.security.enabled
+      ? { cors: config.cors.origins.length > 0, services: ['SMART-on-FHIR'], description: `OAuth2 bearer tokens from ${config.security.authority}; SMART configuration at /.well-known/smart-configuration.` }
+      : undefined,
     onInternalError: (err) => appLogger.error('internal error', { error: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }),
   };
 }
@@ -51,6 +54,7 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     config,
     before: [...observability.middleware, ...security.middleware],
     routes: (a) => {
+      security.routes(a);
       if (observability.protectedMetrics) a.get(METRICS_PATH, security.requireRole(config.observability.metrics.role), observability.protectedMetrics);
       bulkExport?.routes(a);
     },

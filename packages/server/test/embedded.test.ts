@@ -38,7 +38,11 @@ test('the embedded server starts, keeps its data across a restart, and refuses a
     await first.ready;
     const meta = await fetch(`http://127.0.0.1:${port}/metadata`);
     assert.equal(meta.status, 200);
-    assert.equal((await meta.json()).resourceType, 'CapabilityStatement');
+    const cap = await meta.json();
+    assert.equal(cap.resourceType, 'CapabilityStatement');
+    // Security off (the quick start): no security section and no SMART configuration.
+    assert.equal(cap.rest[0].security, undefined);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/.well-known/smart-configuration`)).status, 404);
     const created = await (await fetch(`http://127.0.0.1:${port}/Patient/persist-1`, {
       method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', id: 'persist-1', name: [{ family: 'Kept' }] }),
     })).json();

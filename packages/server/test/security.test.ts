@@ -178,6 +178,27 @@ describe('security over HTTP with a real OpenID Connect issuer', () => {
     assert.match(await admin.text(), /^hestia_requests_total\{operation="[a-z-]+",status="\d{3}"\} \d+$/m);
   });
 
+  test('SMART configuration: anonymous, from the authority\'s metadata; the CapabilityStatement names the security service', async () => {
+    const res = await fetch(`${srv.url}/.well-known/smart-configuration`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type')!, /^application\/json/);
+    const smart = (await res.json()) as Record<string, unknown>;
+    // (oauth2-mock-server's endpoints; its discovery document is not fetched here: another test counts those fetches)
+    assert.equal(smart.issuer, issuer.url);
+    assert.equal(smart.authorization_endpoint, `${issuer.url}/authorize`);
+    assert.equal(smart.token_endpoint, `${issuer.url}/token`);
+    assert.equal(smart.jwks_uri, `${issuer.url}/jwks`);
+    assert.ok((smart.grant_types_supported as string[]).includes('client_credentials'));
+    assert.deepEqual(smart.capabilities, ['launch-standalone', 'client-public', 'client-confidential-symmetric', 'sso-openid-connect']);
+    assert.ok(Array.isArray(smart.code_challenge_methods_supported) && (smart.code_challenge_methods_supported as string[]).includes('S256'));
+    const cap = (await (await fetch(`${srv.url}/metadata`)).json()) as { rest: { security?: { cors: boolean; service: { coding: { system: string; code: string }[] }[]; description: string } }[] };
+    assert.deepEqual(cap.rest[0].security, {
+      cors: true,
+      service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+      description: `OAuth2 bearer tokens from ${issuer.url}; SMART configuration at /.well-known/smart-configuration.`,
+    });
+  });
+
   test('/health/check needs no token', async () => {
     assert.equal((await fetch(`${srv.url}/health/check`)).status, 200);
   });

@@ -1,5 +1,5 @@
 // Security layer: CORS, authentication (OpenID Connect bearer tokens) and role-based authorization.
-import type { Request, RequestHandler } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import { definitions, forbidden, type Authorizer } from '@hestia/core';
 import { audiencesOf, type HestiaConfig } from '../config.js';
 import { appLogger } from '../observability/index.js';
@@ -9,6 +9,7 @@ import { corsMiddleware } from './cors.js';
 import { OidcVerifier } from './oidc.js';
 import { principalOf } from './principal.js';
 import { loadRoles } from './roles.js';
+import { SMART_CONFIGURATION_PATH, smartConfigurationHandler } from './smart.js';
 
 export type { Principal } from './principal.js';
 export { principalOf, callerKey } from './principal.js';
@@ -18,6 +19,8 @@ export interface SecurityLayer {
   middleware: RequestHandler[];
   /** The authorizer for a request's interactions (undefined: everything allowed). */
   authorizerFor?: (req: Request) => Authorizer | undefined;
+  /** Routes answered before the FHIR handler (the SMART configuration, when security is on). */
+  routes(app: Express): void;
   /** Middleware that lets through only authenticated callers whose token carries `role` (everyone when security is off). */
   requireRole(role: string): RequestHandler;
   close?: () => Promise<void>;
@@ -29,7 +32,7 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
   const s = config.security;
   if (!s.enabled) {
     appLogger.warn('Security is disabled: every request is served without authentication or authorization. Set security.enabled (HESTIA_SECURITY_ENABLED=true) with an authority and an audience to protect this server.');
-    return { middleware, requireRole: () => (_req, _res, next) => next() };
+    return { middleware, routes: () => undefined, requireRole: () => (_req, _res, next) => next() };
   }
   const defs = definitions(config.fhirVersion);
   const roles = loadRoles(s.rolesFile, (t) => defs.isResourceType(t));
@@ -46,6 +49,9 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
   return {
     middleware: [...middleware, bearerAuthentication(verifier, s.rolesClaim)],
     authorizerFor: (req) => authorizerFor(policy, principalOf(req)),
+    routes: (app) => {
+      app.get(SMART_CONFIGURATION_PATH, smartConfigurationHandler(verifier));
+    },
     requireRole: (role) => (req, _res, next) => {
       next(principalOf(req)?.roles.includes(role) ? undefined : forbidden(`This endpoint needs the role '${role}'.`));
     },

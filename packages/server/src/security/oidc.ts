@@ -20,6 +20,8 @@ export class DiscoveryError extends Error {}
 interface Discovered {
   issuers: string[];
   keys: JWTVerifyGetKey;
+  /** The discovery document as the authority published it. */
+  metadata: Record<string, unknown>;
 }
 
 const WELL_KNOWN = '/.well-known/openid-configuration';
@@ -65,7 +67,7 @@ export class OidcVerifier {
     const url = authority.endsWith(WELL_KNOWN) ? authority : authority + WELL_KNOWN;
     const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
     if (!res.ok) throw new DiscoveryError(`OpenID Connect discovery failed: ${url} answered ${res.status}.`);
-    const doc = (await res.json().catch(() => undefined)) as { issuer?: unknown; jwks_uri?: unknown } | undefined;
+    const doc = (await res.json().catch(() => undefined)) as { issuer?: unknown; jwks_uri?: unknown; [k: string]: unknown } | undefined;
     if (typeof doc?.issuer !== 'string' || typeof doc.jwks_uri !== 'string' || !URL.canParse(doc.jwks_uri)) {
       throw new DiscoveryError(`OpenID Connect discovery failed: ${url} has no issuer or jwks_uri.`);
     }
@@ -76,7 +78,7 @@ export class OidcVerifier {
       cooldownDuration: this.settings.jwksCooldownSeconds * 1000,
       timeoutDuration: HTTP_TIMEOUT_MS,
     });
-    return { issuers: acceptedIssuers(doc.issuer), keys };
+    return { issuers: acceptedIssuers(doc.issuer), keys, metadata: doc };
   }
 }
 

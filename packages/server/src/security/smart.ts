@@ -1,0 +1,45 @@
+// SMART App Launch discovery (https://hl7.org/fhir/smart-app-launch/conformance.html):
+// /.well-known/smart-configuration, anonymous, built from the authority's OpenID Connect metadata,
+// so that SMART apps find where to authorize and get tokens for this server.
+import type { RequestHandler } from 'express';
+import { FhirError, errorResponse } from '@hestia/core';
+import { appLogger } from '../observability/logger.js';
+import type { OidcVerifier } from './oidc.js';
+
+export const SMART_CONFIGURATION_PATH = '/.well-known/smart-configuration';
+
+/** Endpoints and lists taken from the authority's metadata when it has them. */
+const FROM_AUTHORITY = [
+  'issuer', 'jwks_uri', 'authorization_endpoint', 'token_endpoint', 'token_endpoint_auth_methods_supported', 'grant_types_supported',
+  'registration_endpoint', 'scopes_supported', 'response_types_supported', 'introspection_endpoint', 'revocation_endpoint',
+  'userinfo_endpoint', 'code_challenge_methods_supported',
+];
+
+/**
+ * What Hestia itself can claim: the authority runs the launch, Hestia accepts its tokens for
+ * standalone apps, public and confidential (shared secret) clients, with OpenID Connect sign-in.
+ */
+const CAPABILITIES = ['launch-standalone', 'client-public', 'client-confidential-symmetric', 'sso-openid-connect'];
+
+export function smartConfiguration(metadata: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of FROM_AUTHORITY) if (metadata[k] !== undefined) out[k] = metadata[k];
+  out.grant_types_supported ??= ['authorization_code', 'client_credentials'];
+  out.response_types_supported ??= ['code'];
+  out.code_challenge_methods_supported ??= ['S256'];
+  out.capabilities = CAPABILITIES;
+  return out;
+}
+
+export function smartConfigurationHandler(verifier: OidcVerifier): RequestHandler {
+  return async (_req, res) => {
+    try {
+      const { metadata } = await verifier.discover();
+      res.status(200).type('application/json').send(JSON.stringify(smartConfiguration(metadata)));
+    } catch (e) {
+      appLogger.error((e as Error).message);
+      const r = errorResponse(new FhirError(503, 'transient', 'The authorization server cannot be reached; try again later.'));
+      res.status(r.status).type('application/fhir+json').send(JSON.stringify(r.body));
+    }
+  };
+}
