@@ -718,7 +718,6 @@ function shapingParams(req: FhirRequest) {
   return { summary, elements: el.length ? el : undefined };
 }
 
-/** Search parameters of a request: the query string, plus a form body for POST _search. */
 /** A search result entry; its resource shaped by _summary / _elements, or passed through as stored. */
 function entryOf(defs: FhirDefinitions, base: string, v: StoredVersion, mode: 'match' | 'include', q: SearchQuery): BundleEntry {
   const entry: BundleEntry = { fullUrl: `${base}/${v.resourceType}/${v.id}` };
@@ -727,6 +726,7 @@ function entryOf(defs: FhirDefinitions, base: string, v: StoredVersion, mode: 'm
   return entry;
 }
 
+/** Search parameters of a request: the query string, plus a form body for POST _search. */
 function params(req: FhirRequest): [string, string][] {
   const out = [...req.query];
   if (req.method.toUpperCase() === 'POST' && typeof req.body === 'string') out.push(...new URLSearchParams(req.body));

@@ -6,7 +6,7 @@ import {
   conflict, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
   type JobStore, type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
-import { iso, knexInstrumentation, SqlJobStore, toVersion } from '@hestia/sql-common';
+import { knexInstrumentation, SqlJobStore, toVersion } from '@hestia/sql-common';
 import { render, type Batch } from './batch.js';
 import { knexConfig, type MssqlOptions } from './connection.js';
 import { transient, translateError } from './errors.js';

@@ -4,7 +4,6 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import lockfile from 'proper-lockfile';
-import pg from 'pg';
 import { SqlStore } from './store.js';
 
 export interface PostgresOptions {
@@ -17,11 +16,18 @@ export interface PostgresOptions {
 const JSON_OID = 114;
 
 export function createPostgresAdapter(opts: PostgresOptions): SqlStore {
-  const settings = typeof opts.connection === 'string' ? { connectionString: opts.connection } : opts.connection;
   const knex = knexFactory({
     client: 'pg',
-    connection: { ...settings, types: { getTypeParser: (oid: number, format?: string) => (oid === JSON_OID ? (v: string) => v : pg.types.getTypeParser(oid, format)) } } as Knex.PgConnectionConfig,
-    pool: { min: opts.pool?.min ?? 0, max: opts.pool?.max ?? 10 },
+    connection: opts.connection,
+    pool: {
+      min: opts.pool?.min ?? 0,
+      max: opts.pool?.max ?? 10,
+      // Each new pg client reads json as text (its own type parsers; pg's global ones stay as they are).
+      afterCreate: (conn: { setTypeParser(oid: number, parse: (v: string) => unknown): void }, done: (err: Error | null, conn: unknown) => void) => {
+        conn.setTypeParser(JSON_OID, (v) => v);
+        done(null, conn);
+      },
+    },
     acquireConnectionTimeout: 10000,
   });
   return new SqlStore(knex, { name: 'postgres' });

@@ -5,7 +5,7 @@ import {
   conflict, FhirError, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
   type JobStore, type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
-import { indexRows, iso, knexInstrumentation, SqlJobStore, toVersion } from '@hestia/sql-common';
+import { indexRows, knexInstrumentation, SqlJobStore, toVersion } from '@hestia/sql-common';
 import { buildSearch } from './search-sql.js';
 import { migrate } from './schema.js';
 

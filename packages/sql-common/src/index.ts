@@ -4,4 +4,4 @@ export { MIN_MS, MAX_MS, clampMs } from './ranges.js';
 export { indexRows, type IndexRow } from './index-rows.js';
 export { knexInstrumentation } from './instrumentation.js';
 export { SqlJobStore, JOB_TABLE } from './jobs.js';
-export { iso, toVersion } from './rows.js';
+export { toVersion } from './rows.js';

@@ -2,7 +2,7 @@
 import { withContent, type StoredVersion } from '@hestia/core';
 
 /** A timestamp column (a Date, or text) as ISO 8601 UTC. */
-export const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 
 /** A stored version from its row; the content (JSON text) is parsed only if something reads the resource. */
 export function toVersion(row: Record<string, unknown>): StoredVersion {

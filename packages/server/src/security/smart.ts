@@ -2,7 +2,7 @@
 // /.well-known/smart-configuration, anonymous, built from the authority's OpenID Connect metadata,
 // so that SMART apps find where to authorize and get tokens for this server.
 import type { RequestHandler } from 'express';
-import { FhirError, errorResponse } from '@hestia/core';
+import { FhirError } from '@hestia/core';
 import { appLogger } from '../observability/logger.js';
 import type { OidcVerifier } from './oidc.js';
 
@@ -31,15 +31,15 @@ export function smartConfiguration(metadata: Record<string, unknown>): Record<st
   return out;
 }
 
+/** The handler; when the authority cannot be reached, a 503 OperationOutcome (the app's error handler writes it). */
 export function smartConfigurationHandler(verifier: OidcVerifier): RequestHandler {
-  return async (_req, res) => {
+  return async (_req, res, next) => {
     try {
       const { metadata } = await verifier.discover();
       res.status(200).type('application/json').send(JSON.stringify(smartConfiguration(metadata)));
     } catch (e) {
       appLogger.error((e as Error).message);
-      const r = errorResponse(new FhirError(503, 'transient', 'The authorization server cannot be reached; try again later.'));
-      res.status(r.status).type('application/fhir+json').send(JSON.stringify(r.body));
+      next(new FhirError(503, 'transient', 'The authorization server cannot be reached; try again later.'));
     }
   };
 }
