@@ -15,6 +15,7 @@ import { serverPhase, localPhase } from '../lib/phase.js';
 import { RawSearchDriver } from '../lib/raw-search.js';
 import { newKeysPlan } from '../lib/runner.js';
 import { Cohort, instances, isWalk, SEARCH_OPS, type Instance, type SearchOp } from '../lib/search-queries.js';
+import { startMinimalServer, type MinimalServer } from '../lib/minimal-server.js';
 import { BENCH_SERVER_ENV } from '../lib/server-env.js';
 
 const NAME = 'search/postgres';
@@ -45,11 +46,14 @@ export const searchScenario: Scenario = {
     const server = await startServer({ port: 0, host: '127.0.0.1', storage: { kind: 'postgres', connectionString: db.url } }, BENCH_SERVER_ENV);
     const explainer = new Explainer(db.url);
     let raw: RawSearchDriver | undefined;
+    let minimal: MinimalServer | undefined;
     try {
       const cohort = new Cohort(patients);
       await loadCohort(ctx, server, cohort, db.url, `${NAME}/load`);
       raw = new RawSearchDriver('raw SQL', db.url, cohort);
       const http = await ctx.load().open(HTTP_DRIVER, { url: server.url, label: 'Hestia postgres', patients });
+      minimal = await startMinimalServer(db.url, cohort);
+      const minHttp = await ctx.load().open(HTTP_DRIVER, { url: minimal.url, label: 'minimal HTTP', patients });
       const plans: PlanReport[] = [];
       try {
         let key = 0;
@@ -73,6 +77,12 @@ export const searchScenario: Scenario = {
               kind: 'comparison', case: caseName, subject: server.side, baseline: rawSide, ratio: server.side.stats.opsPerSec / rawSide.stats.opsPerSec,
               profile: server.profile, ...(walk ? { perOp: { items: Math.round(avgMatches), unit: 'resources' } } : {}),
             });
+            if (!walk) {
+              // The same searches through the least an HTTP server can do (lib/minimal-server.ts).
+              const least = await serverPhase(ctx, 'minimal HTTP', minHttp, spec, `${caseName}/minimal-http`);
+              ctx.record({ kind: 'comparison', case: `${caseName}/minimal-http`, subject: least.side, baseline: rawSide, ratio: least.side.stats.opsPerSec / rawSide.stats.opsPerSec });
+              ctx.log(`    Hestia = ${Math.round((100 * server.side.stats.opsPerSec) / least.side.stats.opsPerSec)} % of the minimal HTTP server's throughput`);
+            }
           }
           const reports = await explainOp(ctx, server, explainer, op, list);
           plans.push(...reports);
@@ -89,6 +99,7 @@ export const searchScenario: Scenario = {
         }
       } finally {
         await http.close();
+        await minHttp.close();
       }
       if (plans.length) {
         const file = join(ctx.resultsDir, 'search-plans.txt');
@@ -98,6 +109,7 @@ export const searchScenario: Scenario = {
       }
     } finally {
       await raw?.close();
+      await minimal?.close();
       await explainer.close();
       await server.close();
       await db.drop();

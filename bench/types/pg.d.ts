@@ -6,8 +6,12 @@ declare module 'pg' {
     query(q: QueryConfig | string): Promise<QueryResult>;
     release(err?: Error | boolean): void;
   }
+  export interface Client {
+    setTypeParser(oid: number, parse: (text: string) => unknown): void;
+  }
   export class Pool {
     constructor(config: { connectionString: string; max?: number });
+    on(event: 'connect', listener: (client: Client) => void): this;
     query(q: QueryConfig | string): Promise<QueryResult>;
     connect(): Promise<PoolClient>;
     end(): Promise<void>;

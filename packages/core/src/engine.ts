@@ -503,10 +503,14 @@ export class FhirEngine {
     const q = parsed.query;
     if (extra) q.where = q.where ? { kind: 'and', exprs: [extra, q.where] } : extra;
     const summaryCount = q.summary === 'count';
-    const qhash = CursorCodec.queryHash([q.types, q.where, q.sort, q.count]);
+    // The query as parsed (before terminology is resolved), hashed only for a page with a
+    // continuation token or links that carry one.
+    const hashed = [q.types, q.where, q.sort, q.count];
+    let hash: string | undefined;
+    const qhash = () => (hash ??= CursorCodec.queryHash(hashed));
     let offset = 0;
     if (parsed.continuation) {
-      const c = this.cursors.decode(parsed.continuation, qhash);
+      const c = this.cursors.decode(parsed.continuation, qhash());
       if (c.d === 'b') q.before = c.k;
       else q.after = c.k;
       offset = c.o;
@@ -529,9 +533,9 @@ export class FhirEngine {
     const hasNext = goingBack ? true : page.hasMore;
     if (!summaryCount && (offset > 0 || goingBack)) links.push({ relation: 'first', url: link([]) });
     if (!summaryCount && offset > 0 && first) {
-      links.push({ relation: 'previous', url: link([['_ct', this.cursors.encode({ q: qhash, k: first.key, o: Math.max(0, offset - q.count), d: 'b' })]]) });
+      links.push({ relation: 'previous', url: link([['_ct', this.cursors.encode({ q: qhash(), k: first.key, o: Math.max(0, offset - q.count), d: 'b' })]]) });
     }
-    if (!summaryCount && hasNext && last) links.push({ relation: 'next', url: link([['_ct', this.cursors.encode({ q: qhash, k: last.key, o: offset + page.rows.length })]]) });
+    if (!summaryCount && hasNext && last) links.push({ relation: 'next', url: link([['_ct', this.cursors.encode({ q: qhash(), k: last.key, o: offset + page.rows.length })]]) });
 
     let total = page.total;
     if (total === undefined && !summaryCount && !hasNext && offset === 0) total = page.rows.length;

@@ -7,46 +7,58 @@ import type { StoredVersion } from './persistence.js';
 import type { Resource } from './types.js';
 
 /**
- * The unread texts of a holder's properties, by name: a non-enumerable property of the holder itself
- * (not a WeakMap: its entries would keep each text until a full collection, and an export reads
- * a great many of them).
+ * What a holder's lazy properties hold, by name: the unread text (or the other holder to take the
+ * value from), then the value. A non-enumerable property of the holder itself (not a WeakMap: its
+ * entries would keep each text until a full collection, and an export reads a great many of them).
  */
-const TEXTS = Symbol('hestia.storedJson');
-type Holder = { [TEXTS]?: Record<string, string | undefined> };
+const SLOTS = Symbol('hestia.storedJson');
+interface Slot { text?: string; source?: () => unknown; value?: unknown }
+type Holder = { [SLOTS]?: Record<string, Slot> };
+
+/**
+ * The accessor of a lazy property, one per property name and shared by every holder: V8 keeps
+ * objects given the same accessor in fast mode (a closure per holder made each one a new shape,
+ * several times slower to build and to read).
+ */
+const accessors = new Map<string, PropertyDescriptor>();
+function accessorOf(key: string): PropertyDescriptor {
+  let d = accessors.get(key);
+  if (!d) {
+    d = {
+      enumerable: true,
+      configurable: true,
+      get(this: Holder) {
+        const slot = this[SLOTS]![key];
+        if (slot.text !== undefined || slot.source) {
+          slot.value = slot.source ? slot.source() : JSON.parse(slot.text!);
+          slot.text = slot.source = undefined;
+        }
+        return slot.value;
+      },
+      set(this: Holder, v: unknown) {
+        this[SLOTS]![key] = { value: v };
+      },
+    };
+    accessors.set(key, d);
+  }
+  return d;
+}
 
 /**
  * Defines `holder[key]` as the resource stored as `text`, parsed on first access (`source` instead
  * of parsing, when the value comes from another lazy holder). Until then storedJson() gives the text.
  */
-export function defineStored(holder: object, key: string, text: string, source: () => unknown = () => JSON.parse(text)): void {
+export function defineStored(holder: object, key: string, text: string, source?: () => unknown): void {
   const h = holder as Holder;
-  let texts = h[TEXTS];
-  if (!texts) Object.defineProperty(h, TEXTS, { value: (texts = {}), enumerable: false });
-  texts[key] = text;
-  let value: unknown;
-  let parsed = false;
-  Object.defineProperty(holder, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      if (!parsed) {
-        value = source();
-        parsed = true;
-        texts[key] = undefined;
-      }
-      return value;
-    },
-    set(v: unknown) {
-      value = v;
-      parsed = true;
-      texts[key] = undefined;
-    },
-  });
+  let slots = h[SLOTS];
+  if (!slots) Object.defineProperty(h, SLOTS, { value: (slots = {}), enumerable: false });
+  slots[key] = { text, source };
+  Object.defineProperty(holder, key, accessorOf(key));
 }
 
 /** The stored text of `holder[key]` while nothing has read (and so possibly changed) it. */
 export function storedJson(holder: object, key: string): string | undefined {
-  return (holder as Holder)[TEXTS]?.[key];
+  return (holder as Holder)[SLOTS]?.[key]?.text;
 }
 
 /** `holder[key]` is `from`'s resource: the same stored text while unread, else the value. */
@@ -59,21 +71,45 @@ export function shareStored(holder: object, key: string, from: { resource?: Reso
 /**
  * JSON.stringify of `holder[key]` (a response's body: a resource or a Bundle) in which stored
  * resources still unread, the body itself or entries' resources, are written as their stored text.
+ * The text comes in pieces, each stored text one of them: a host writes them to its socket as they
+ * are, and a large Bundle is never copied into one string (a string of hundreds of KB is a costly
+ * allocation of its own, then copied again to be sent).
  */
-export function stringifyWithStored(holder: object, key: string): string {
+export function jsonPieces(holder: object, key: string): string[] {
   const own = storedJson(holder, key);
-  if (own !== undefined) return own;
+  if (own !== undefined) return [own];
   const body = (holder as Record<string, Resource>)[key];
   const { entry, ...rest } = body as { entry?: Record<string, unknown>[] };
-  if (!Array.isArray(entry) || !entry.some((e) => storedJson(e, 'resource') !== undefined)) return JSON.stringify(body);
+  if (!Array.isArray(entry) || !entry.some((e) => storedJson(e, 'resource') !== undefined)) return [JSON.stringify(body)];
   // The entries are written by hand after the rest of the body (entry is a Bundle's last element).
-  const entries = entry.map((e) => {
-    const text = storedJson(e, 'resource');
-    if (text === undefined) return JSON.stringify(e);
-    return `{${Object.keys(e).filter((k) => k === 'resource' || e[k] !== undefined).map((k) => `${JSON.stringify(k)}:${k === 'resource' ? text : JSON.stringify(e[k])}`).join(',')}}`;
-  });
   const head = JSON.stringify(rest);
-  return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"entry":[${entries.join(',')}]}`;
+  const out: string[] = [];
+  let open = `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"entry":[`;
+  entry.forEach((e, i) => {
+    if (i) open += ',';
+    const text = storedJson(e, 'resource');
+    if (text === undefined) {
+      open += JSON.stringify(e);
+      return;
+    }
+    let members = 0;
+    for (const k of Object.keys(e)) {
+      if (k !== 'resource' && e[k] === undefined) continue;
+      open += `${members++ ? ',' : '{'}${JSON.stringify(k)}:`;
+      if (k === 'resource') {
+        out.push(open, text);
+        open = '';
+      } else open += JSON.stringify(e[k]);
+    }
+    open += '}';
+  });
+  out.push(`${open}]}`);
+  return out;
+}
+
+/** The whole text of jsonPieces(holder, key). */
+export function stringifyWithStored(holder: object, key: string): string {
+  return jsonPieces(holder, key).join('');
 }
 
 /** Completes a version read by an adapter with its content: JSON text (parsed when first read) or an object. */

@@ -1,7 +1,7 @@
 // Resources held as their stored JSON text: parsed only when read, written out as the text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineStored, shareStored, storedJson, stringifyWithStored, withContent, type FhirResponse, type StoredVersion } from '../src/index.js';
+import { defineStored, jsonPieces, shareStored, storedJson, stringifyWithStored, withContent, type FhirResponse, type StoredVersion } from '../src/index.js';
 
 const TEXT = '{"resourceType":"Patient","id":"p1","name":[{"family":"Stored \\u0000 \\"quoted\\""}]}';
 const version = (): StoredVersion => withContent({ resourceType: 'Patient', id: 'p1', versionId: 1, lastUpdated: '2026-01-01T00:00:00.000Z', deleted: false }, TEXT);
@@ -52,4 +52,18 @@ test('a Bundle: unread entries are spliced in as text, read or plain ones serial
   assert.deepEqual(parsed.entry.map((e: object) => Object.keys(e)), [['fullUrl', 'resource', 'search'], ['fullUrl', 'resource', 'search'], ['fullUrl', 'resource', 'search']]);
   // The same as plain JSON.stringify, which reads (and parses) everything.
   assert.equal(out, JSON.stringify(res.body));
+});
+
+test('jsonPieces: each unread stored text is a piece of its own, and the pieces make the whole text', () => {
+  const entries = [{ fullUrl: 'a' }, { fullUrl: 'b', resource: { resourceType: 'Patient', id: 'plain' } }, { fullUrl: 'c' }] as Record<string, unknown>[];
+  shareStored(entries[0], 'resource', version());
+  shareStored(entries[2], 'resource', version());
+  for (const e of entries) e.search = { mode: 'match' };
+  const res: FhirResponse = { status: 200, headers: {}, body: { resourceType: 'Bundle', type: 'searchset', total: 3, entry: entries } };
+  const pieces = jsonPieces(res, 'body');
+  assert.deepEqual(pieces.map((p, i) => (p === TEXT ? i : -1)).filter((i) => i >= 0), [1, 3]);
+  assert.equal(pieces.length, 5);
+  assert.equal(pieces.join(''), JSON.stringify(res.body));
+  // No stored text anywhere: one piece, plain JSON.
+  assert.deepEqual(jsonPieces({ body: { resourceType: 'Bundle', entry: [] } }, 'body'), ['{"resourceType":"Bundle","entry":[]}']);
 });

@@ -14,6 +14,16 @@ export interface PostgresOptions {
 
 /** The json type's oid: its values (resource content) are read as text, parsed only when needed (core's stored-json). */
 const JSON_OID = 114;
+/** timestamptz's oid: read straight into ISO 8601 text (meta.lastUpdated), not through a Date. */
+const TIMESTAMPTZ_OID = 1184;
+const UTC_TEXT = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+
+/** PostgreSQL's text of a timestamptz ('2026-11-29 08:25:14.232+00' in a UTC session) as '2026-11-29T08:25:14.232Z'. */
+export function timestamptzToIso(v: string): string {
+  const m = UTC_TEXT.exec(v);
+  if (!m) return new Date(v).toISOString();
+  return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+}
 
 export function createPostgresAdapter(opts: PostgresOptions): SqlStore {
   const knex = knexFactory({
@@ -22,9 +32,10 @@ export function createPostgresAdapter(opts: PostgresOptions): SqlStore {
     pool: {
       min: opts.pool?.min ?? 0,
       max: opts.pool?.max ?? 10,
-      // Each new pg client reads json as text (its own type parsers; pg's global ones stay as they are).
+      // Each new pg client reads json and timestamptz as text (its own type parsers; pg's global ones stay as they are).
       afterCreate: (conn: { setTypeParser(oid: number, parse: (v: string) => unknown): void }, done: (err: Error | null, conn: unknown) => void) => {
         conn.setTypeParser(JSON_OID, (v) => v);
+        conn.setTypeParser(TIMESTAMPTZ_OID, timestamptzToIso);
         done(null, conn);
       },
     },

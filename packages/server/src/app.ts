@@ -106,5 +106,12 @@ function send(res: Response, r: FhirResponse, format: 'json' | 'xml', pretty: bo
     out = serialize(engine.defs, r, 'json', pretty);
   }
   res.setHeader('Content-Type', out.type);
-  res.send(out.text);
+  let length = 0;
+  for (const p of out.pieces) length += Buffer.byteLength(p);
+  res.setHeader('Content-Length', length);
+  // Corked, the pieces leave in one write when the response ends (engine.ts answers conditional
+  // reads itself, so Express's res.send, with its freshness check, is not needed).
+  res.cork();
+  for (const p of out.pieces) res.write(p);
+  res.end();
 }

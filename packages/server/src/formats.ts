@@ -1,5 +1,5 @@
 // Content negotiation: FHIR JSON and XML in and out (https://hl7.org/fhir/R4/http.html#mime-type).
-import { FhirError, fromXml, stringifyWithStored, toXml, type FhirDefinitions, type FhirResponse, type Resource } from '@hestia/core';
+import { FhirError, fromXml, jsonPieces, toXml, type FhirDefinitions, type FhirResponse, type Resource } from '@hestia/core';
 
 export type Format = 'json' | 'xml';
 
@@ -46,10 +46,13 @@ export function parseBody(defs: FhirDefinitions, contentType: string | undefined
   throw new FhirError(415, 'not-supported', `Unsupported Content-Type '${contentType ?? ''}'; use application/fhir+json or application/fhir+xml.`);
 }
 
-/** A response's body as text; compact JSON writes resources still held as stored text as they are. */
-export function serialize(defs: FhirDefinitions, r: FhirResponse, format: Format, pretty: boolean): { type: string; text: string } {
-  if (format === 'xml') return { type: 'application/fhir+xml; charset=utf-8', text: toXml(defs, r.body!, pretty) };
-  return { type: 'application/fhir+json; charset=utf-8', text: pretty ? JSON.stringify(r.body, null, 2) : stringifyWithStored(r, 'body') };
+/**
+ * A response's body as text, in pieces to be written one after the other; compact JSON writes
+ * resources still held as stored text as they are (core's jsonPieces).
+ */
+export function serialize(defs: FhirDefinitions, r: FhirResponse, format: Format, pretty: boolean): { type: string; pieces: string[] } {
+  if (format === 'xml') return { type: 'application/fhir+xml; charset=utf-8', pieces: [toXml(defs, r.body!, pretty)] };
+  return { type: 'application/fhir+json; charset=utf-8', pieces: pretty ? [JSON.stringify(r.body, null, 2)] : jsonPieces(r, 'body') };
 }
 
 /** Query string pairs in order, keeping repeats; '+' stays '+' (shared with core's bundle entry URLs). */

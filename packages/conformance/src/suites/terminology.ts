@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Fixture } from '../index.js';
+import { getBundle, walk } from './support.js';
 
 /** Token :in / :not-in / :below / :above answered from ValueSets and CodeSystems stored in the server, and _list. */
 export function terminologySuite(fx: Fixture): void {
@@ -23,6 +24,10 @@ export function terminologySuite(fx: Fixture): void {
     assert.deepEqual(await q('code:in', `http://hestia.test/ValueSet/${tag}-infections`), sorted(flu.id, infection.id));
     assert.deepEqual(await q('code:below', `${sys}|infection`), sorted(flu.id, covid.id, infection.id));
     assert.deepEqual(await q('code:above', `${sys}|flu`), sorted(flu.id, infection.id));
+    // Paging through an :in search: the continuation token belongs to the query as written, not to its expansion.
+    const pages = await walk(fx, await getBundle(fx, 'Condition', [['subject', `Patient/${tag}`], ['code:in', `http://hestia.test/ValueSet/${tag}-resp`], ['_count', '1']]), 'next');
+    assert.deepEqual(pages.map((b) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').length), [1, 1]);
+    assert.deepEqual(pages.flatMap((b) => (b.entry ?? []).map((e) => e.resource!.id!)).sort(), sorted(flu.id, covid.id));
     const missing = await c.request('GET', 'Condition', { query: [['code:in', 'http://nowhere.test/ValueSet/x']] });
     assert.equal(missing.status, 400);
     assert.match((missing.body as unknown as { issue: { diagnostics: string }[] }).issue[0].diagnostics, /not stored in this server/);
