@@ -15,6 +15,11 @@ import { mapLimited, READ_CONCURRENCY } from './parallel.js';
 
 type Stored = CurrentDoc & SystemFields;
 
+/** readMany: point reads up to this many resources, a query by partition keys beyond. */
+const POINT_READS_MAX = 4;
+/** Partition keys per readMany query (a bound on the query's size). */
+const KEYS_PER_QUERY = 500;
+
 /** What one transaction(fn) remembers: documents read (for their etags) and leases taken. */
 export interface TxState { docs: Map<string, Stored>; leases: Lease[]; held: Set<string> }
 
@@ -42,8 +47,25 @@ export class CosmosSession implements PersistenceSession {
     return doc && toStoredVersion(doc);
   }
 
+  /**
+   * A few resources by point reads (8 at a time), more by one query on their partition keys: one
+   * round trip (two with the SDK's query plan) instead of one per resource, for about the same
+   * documents loaded. In the order of `refs`.
+   */
   async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
-    const docs = await mapLimited(refs, READ_CONCURRENCY, (r) => this.db.resources.read<CurrentDoc>(r.id, partitionKey(r.resourceType, r.id)));
+    const keys = [...new Set(refs.map((r) => partitionKey(r.resourceType, r.id)))];
+    let docs: (Stored | undefined)[];
+    if (keys.length <= POINT_READS_MAX) {
+      docs = await mapLimited(refs, READ_CONCURRENCY, (r) => this.db.resources.read<CurrentDoc>(r.id, partitionKey(r.resourceType, r.id)));
+    } else {
+      const found = new Map<string, Stored>();
+      for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+        const chunk = keys.slice(i, i + KEYS_PER_QUERY);
+        const rows = await this.db.resources.query<Stored>({ query: 'SELECT * FROM c WHERE ARRAY_CONTAINS(@keys, c.pk)', parameters: [{ name: '@keys', value: chunk }] });
+        for (const d of rows) found.set(d.pk, d);
+      }
+      docs = refs.map((r) => found.get(partitionKey(r.resourceType, r.id)));
+    }
     return docs.filter((d): d is Stored => !!d).map(toStoredVersion);
   }
 

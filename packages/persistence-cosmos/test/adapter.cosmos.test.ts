@@ -117,6 +117,19 @@ describe('cosmos adapter on the emulator', () => {
     await a.close();
   });
 
+  test('readMany: point reads for a few resources, one query for more; in the order asked, missing ones left out', async () => {
+    const a = await emu.open({ database });
+    const ids = Array.from({ length: 7 }, () => randomUUID());
+    await a.write(ids.slice(0, 6).map((id) => op({ id, versionId: 1 })));
+    const many = (refs: string[]) => a.metering.run({}, async (meter) => ({ ids: (await a.readMany(refs.map((id) => ({ resourceType: 'Patient', id })))).map((v) => v.id), charge: meter.requestCharge }));
+    // 3 resources: 3 point reads (the emulator charges 1 per call).
+    assert.deepEqual(await many([ids[2], ids[0], ids[1]]), { ids: [ids[2], ids[0], ids[1]], charge: 3 });
+    // 7 asked (one never written): one query, the SDK's query plan not charged.
+    const seven = [ids[5], ids[6], ids[3], ids[0], ids[4], ids[2], ids[1]];
+    assert.deepEqual(await many(seven), { ids: seven.filter((id) => id !== ids[6]), charge: 1 });
+    await a.close();
+  });
+
   test('chains, _has and multi-key sorts beyond their bounds are 400 too-costly', async () => {
     const a = await emu.open({ database, limits: { joinKeys: 2, sortedMatches: 2 } });
     const engine = new FhirEngine({ adapter: a });
