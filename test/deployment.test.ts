@@ -785,6 +785,8 @@ describe('ARM template (templates/azuredeploy.json)', () => {
     const cfg = loadConfig(on.recording);
     assert.deepEqual(cfg.security.audience, ['api://hestia', 'https://fhir.example.org']);
     assert.deepEqual(cfg.security.allowedObjectIds, ['a1', 'b2']);
+    assert.equal(cfg.security.smartProxy, false);
+    assert.equal(loadConfig(deploy({ storage: 'postgres', postgresAdminPassword: 'x', enableSmartProxy: true }).env).security.smartProxy, true);
     const off = loadConfig(deploy({ storage: 'postgres', postgresAdminPassword: 'x', securityEnabled: false, securityAuthority: '' }).env);
     assert.equal(off.security.enabled, false);
     assert.throws(() => loadConfig(deploy({ storage: 'postgres', postgresAdminPassword: 'x', securityAuthority: '' }).env), /HESTIA_SECURITY_AUTHORITY/, 'security on without an authority: the server refuses to start');

@@ -66,6 +66,12 @@ export interface HestiaConfig {
     clockSkewSeconds: number;
     /** Least time between two fetches of the issuer's keys when a token names an unknown key id, in seconds. */
     jwksCooldownSeconds: number;
+    /**
+     * The SMART on FHIR proxy at /AadSmartOnFhirProxy, for authorities that do not speak SMART (Azure
+     * AD): scopes rewritten for the first audience (best: the server's URL), launch context added to
+     * the token response.
+     */
+    smartProxy: boolean;
   };
   /** Cross-origin resource sharing for browser applications. */
   cors: {
@@ -128,7 +134,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   pagingSecret: '',
   observability: { logLevel: 'info', metrics: { enabled: true, role: '' } },
   audit: { location: hostname(), console: true, file: '', auditEvents: false },
-  security: { enabled: false, authority: '', audience: [], allowedObjectIds: [], rolesClaim: 'roles', rolesFile: DEFAULT_ROLES_FILE, clockSkewSeconds: 60, jwksCooldownSeconds: 30 },
+  security: { enabled: false, authority: '', audience: [], allowedObjectIds: [], rolesClaim: 'roles', rolesFile: DEFAULT_ROLES_FILE, clockSkewSeconds: 60, jwksCooldownSeconds: 30, smartProxy: false },
   cors: { origins: [], headers: '*', methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], maxAge: 600, allowCredentials: false },
   export: {
     enabled: true, destination: 'folder', folder: './.hestia-export',
@@ -216,6 +222,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
       rolesFile: env.HESTIA_SECURITY_ROLES_FILE,
       clockSkewSeconds: num(env.HESTIA_SECURITY_CLOCK_SKEW_SECONDS),
       jwksCooldownSeconds: num(env.HESTIA_SECURITY_JWKS_COOLDOWN_SECONDS),
+      smartProxy: bool(env.HESTIA_SECURITY_SMART_PROXY),
     },
     cors: {
       origins: listOrAny(env.HESTIA_CORS_ORIGINS),
@@ -287,6 +294,7 @@ function securityProblems({ security: s }: HestiaConfig): string[] {
   if (!(s.clockSkewSeconds >= 0)) problems.push('security.clockSkewSeconds must be 0 or more');
   if (!(s.jwksCooldownSeconds >= 0)) problems.push('security.jwksCooldownSeconds must be 0 or more');
   if (!s.rolesClaim) problems.push('security.rolesClaim must not be empty');
+  if (s.smartProxy && !s.enabled) problems.push('security.smartProxy (HESTIA_SECURITY_SMART_PROXY) needs security.enabled: the proxy hands out tokens for a protected server');
   if (!s.enabled) return problems;
   if (!s.authority) problems.push('security.authority (HESTIA_SECURITY_AUTHORITY) is required when security is enabled');
   else if (!/^https?:\/\/[^/]/i.test(s.authority) || !URL.canParse(s.authority)) problems.push(`security.authority must be an http(s) URL, not '${s.authority}'`);

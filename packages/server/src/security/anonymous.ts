@@ -1,6 +1,7 @@
 // Requests served without a token even when security is on: the capability statement, SMART's
-// configuration, health checks and CORS preflights.
+// configuration and proxy (the authority authenticates there), health checks and CORS preflights.
 import type { Request } from 'express';
+import { SMART_PROXY_PATH } from './smart-proxy.js';
 
 const ANONYMOUS_GET_PATHS = [/^\/metadata\/?$/, /^\/\.well-known\/smart-configuration\/?$/, /^\/health(\/|$)/];
 
@@ -11,5 +12,6 @@ export function isPreflight(req: Request): boolean {
 
 export function isAnonymous(req: Request): boolean {
   if (isPreflight(req)) return true;
-  return (req.method === 'GET' || req.method === 'HEAD') && ANONYMOUS_GET_PATHS.some((re) => re.test(req.path));
+  if (req.method === 'POST' && req.path === `${SMART_PROXY_PATH}/token`) return true;
+  return (req.method === 'GET' || req.method === 'HEAD') && (ANONYMOUS_GET_PATHS.some((re) => re.test(req.path)) || req.path.startsWith(`${SMART_PROXY_PATH}/`));
 }

@@ -10,6 +10,8 @@ import { OidcVerifier } from './oidc.js';
 import { principalOf } from './principal.js';
 import { loadRoles } from './roles.js';
 import { SMART_CONFIGURATION_PATH, smartConfigurationHandler } from './smart.js';
+import { SMART_PROXY_PATH, mountSmartProxy } from './smart-proxy.js';
+import { requestBaseUrl } from '../app.js';
 
 export type { Principal } from './principal.js';
 export { principalOf, callerKey } from './principal.js';
@@ -50,7 +52,9 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
     middleware: [...middleware, bearerAuthentication(verifier, s.rolesClaim)],
     authorizerFor: (req) => authorizerFor(policy, principalOf(req)),
     routes: (app) => {
-      app.get(SMART_CONFIGURATION_PATH, smartConfigurationHandler(verifier));
+      const baseUrl = (req: Request) => requestBaseUrl(config, req);
+      app.get(SMART_CONFIGURATION_PATH, smartConfigurationHandler(verifier, s.smartProxy ? (req) => `${baseUrl(req)}${SMART_PROXY_PATH}` : undefined));
+      if (s.smartProxy) mountSmartProxy(app, { verifier, audience: audiencesOf(s)[0], baseUrl });
     },
     requireRole: (role) => (req, _res, next) => {
       next(principalOf(req)?.roles.includes(role) ? undefined : forbidden(`This endpoint needs the role '${role}'.`));

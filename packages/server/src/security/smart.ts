@@ -1,7 +1,7 @@
 // SMART App Launch discovery (https://hl7.org/fhir/smart-app-launch/conformance.html):
 // /.well-known/smart-configuration, anonymous, built from the authority's OpenID Connect metadata,
 // so that SMART apps find where to authorize and get tokens for this server.
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { FhirError } from '@hestia/core';
 import { appLogger } from '../observability/logger.js';
 import type { OidcVerifier } from './oidc.js';
@@ -21,22 +21,31 @@ const FROM_AUTHORITY = [
  */
 const CAPABILITIES = ['launch-standalone', 'client-public', 'client-confidential-symmetric', 'sso-openid-connect'];
 
-export function smartConfiguration(metadata: Record<string, unknown>): Record<string, unknown> {
+/** With the SMART proxy, apps also get their launch context (EHR launch) in the token response. */
+const PROXY_CAPABILITIES = ['launch-ehr', 'context-ehr-patient', 'context-ehr-encounter'];
+
+/** `proxy`: the SMART proxy's URL (smart-proxy.ts) when it is on: apps authorize and get tokens through it. */
+export function smartConfiguration(metadata: Record<string, unknown>, proxy?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of FROM_AUTHORITY) if (metadata[k] !== undefined) out[k] = metadata[k];
   out.grant_types_supported ??= ['authorization_code', 'client_credentials'];
   out.response_types_supported ??= ['code'];
   out.code_challenge_methods_supported ??= ['S256'];
   out.capabilities = CAPABILITIES;
+  if (proxy) {
+    out.authorization_endpoint = `${proxy}/authorize`;
+    out.token_endpoint = `${proxy}/token`;
+    out.capabilities = [...CAPABILITIES, ...PROXY_CAPABILITIES];
+  }
   return out;
 }
 
 /** The handler; when the authority cannot be reached, a 503 OperationOutcome (the app's error handler writes it). */
-export function smartConfigurationHandler(verifier: OidcVerifier): RequestHandler {
-  return async (_req, res, next) => {
+export function smartConfigurationHandler(verifier: OidcVerifier, proxyFor?: (req: Request) => string): RequestHandler {
+  return async (req, res, next) => {
     try {
       const { metadata } = await verifier.discover();
-      res.status(200).type('application/json').send(JSON.stringify(smartConfiguration(metadata)));
+      res.status(200).type('application/json').send(JSON.stringify(smartConfiguration(metadata, proxyFor?.(req))));
     } catch (e) {
       appLogger.error((e as Error).message);
       next(new FhirError(503, 'transient', 'The authorization server cannot be reached; try again later.'));
