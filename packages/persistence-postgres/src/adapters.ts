@@ -41,7 +41,7 @@ export function createPostgresAdapter(opts: PostgresOptions): SqlStore {
     },
     acquireConnectionTimeout: 10000,
   });
-  return new SqlStore(knex, { name: 'postgres' });
+  return new SqlStore(knex, { name: 'postgres', preparedStatements: true });
 }
 
 export interface EmbeddedOptions {

@@ -66,11 +66,24 @@ const CREATE_MANY_SQL = `with input as (
 /** Most creates sent in one statement. */
 const CREATE_BATCH = 500;
 
+const READ_SQL = 'select resource_type, id, version_id, last_updated, deleted, content from resource where resource_type = ? and id = ?';
+const VREAD_SQL = 'select resource_type, id, version_id, last_updated, deleted, content from resource_history where resource_type = ? and id = ? and version_id = ?';
+
 export class SqlSession implements PersistenceSession {
-  constructor(protected readonly db: Db) {}
+  /**
+   * `prepared`: the fixed statements (read, vread, single create and update) run as named prepared
+   * statements, parsed and planned once per connection (pg; PGlite takes no statement names).
+   */
+  constructor(protected readonly db: Db, protected readonly prepared = false) {}
+
+  /** One of the fixed statements, by its name when prepared. */
+  protected fixed(name: string, sql: string, bindings: Bindings) {
+    const q = this.db.raw(sql, bindings);
+    return this.prepared ? q.options({ name: `hestia_${name}` }) : q;
+  }
 
   async read(resourceType: string, id: string, opts?: { forUpdate?: boolean }): Promise<StoredVersion | undefined> {
-    const res = await this.db.raw(`select resource_type, id, version_id, last_updated, deleted, content from resource where resource_type = ? and id = ?${opts?.forUpdate ? ' for update' : ''}`, [resourceType, id]);
+    const res = await (opts?.forUpdate ? this.fixed('read_for_update', `${READ_SQL} for update`, [resourceType, id]) : this.fixed('read', READ_SQL, [resourceType, id]));
     const row = res.rows[0];
     return row ? toVersion(row) : undefined;
   }
@@ -85,7 +98,7 @@ export class SqlSession implements PersistenceSession {
   }
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
-    const res = await this.db.raw('select resource_type, id, version_id, last_updated, deleted, content from resource_history where resource_type = ? and id = ? and version_id = ?', [resourceType, id, versionId]);
+    const res = await this.fixed('vread', VREAD_SQL, [resourceType, id, versionId]);
     const row = res.rows[0];
     return row ? toVersion(row) : undefined;
   }
@@ -117,11 +130,11 @@ export class SqlSession implements PersistenceSession {
     const idx = JSON.stringify(indexRows(op.index));
     const content = op.resource ? JSON.stringify(op.resource) : null;
     if (op.expectedVersion === undefined) {
-      const res = await this.db.raw(CREATE_SQL, [op.resourceType, op.id, op.versionId, op.lastUpdated, content, idx]);
+      const res = await this.fixed('create', CREATE_SQL, [op.resourceType, op.id, op.versionId, op.lastUpdated, content, idx]);
       if (!res.rows.length) throw conflict(`${op.resourceType}/${op.id} already exists.`);
       return;
     }
-    const res = await this.db.raw(UPDATE_SQL, [op.versionId, op.lastUpdated, op.op === 'delete', content, op.resourceType, op.id, op.expectedVersion, idx]);
+    const res = await this.fixed('update', UPDATE_SQL, [op.versionId, op.lastUpdated, op.op === 'delete', content, op.resourceType, op.id, op.expectedVersion, idx]);
     if (!res.rows.length) throw conflict(`${op.resourceType}/${op.id} was changed by another request; retry.`);
   }
 
@@ -183,7 +196,12 @@ export class SqlSession implements PersistenceSession {
   }
 }
 
-export interface SqlStoreOptions { name: string; capabilities?: Partial<AdapterCapabilities> }
+export interface SqlStoreOptions {
+  name: string;
+  capabilities?: Partial<AdapterCapabilities>;
+  /** Run the fixed statements as named prepared statements (a driver that supports them: pg). */
+  preparedStatements?: boolean;
+}
 
 /** Maps driver errors that mean "try again" to a 409/503 FhirError; others pass through. */
 function translateError(e: unknown): unknown {
@@ -200,7 +218,7 @@ export class SqlStore extends SqlSession implements PersistenceAdapter {
   readonly jobs: JobStore;
 
   constructor(protected readonly knex: Knex, opts: SqlStoreOptions, private readonly onClose?: () => Promise<void>) {
-    super(knex);
+    super(knex, opts.preparedStatements);
     this.jobs = new SqlJobStore(knex);
     this.name = opts.name;
     this.instrumentation = knexInstrumentation(knex);
@@ -213,7 +231,7 @@ export class SqlStore extends SqlSession implements PersistenceAdapter {
 
   async transaction<T>(fn: (session: PersistenceSession) => Promise<T>): Promise<T> {
     try {
-      return await this.knex.transaction((trx) => fn(new SqlSession(trx)));
+      return await this.knex.transaction((trx) => fn(new SqlSession(trx, this.prepared)));
     } catch (e) {
       throw translateError(e);
     }
