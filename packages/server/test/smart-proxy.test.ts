@@ -151,6 +151,14 @@ describe('SMART on FHIR proxy', () => {
       assert.equal(res.status, 400);
       assert.match(await outcomeOf(res), /state was not issued through this proxy/);
     }
+    // A genuine state sends codes only to the app that asked: not to a URL put in a crafted callback link.
+    const genuine = (await redirectOf(`${proxy()}/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'a', redirect_uri: APP, state: 's' })}`)).searchParams.get('state')!;
+    res = await fetch(`${proxy()}/callback/${b64url('https://evil.example/steal')}?code=c&state=${encodeURIComponent(genuine)}`, { redirect: 'manual' });
+    assert.equal(res.status, 400);
+    assert.match(await outcomeOf(res), /state was not issued through this proxy/);
+    const forged = `${b64url(JSON.stringify({ s: 's', l: {}, r: 'https://evil.example/steal' }))}.${genuine.split('.')[1]}`;
+    res = await fetch(`${proxy()}/callback/${b64url('https://evil.example/steal')}?code=c&state=${encodeURIComponent(forged)}`, { redirect: 'manual' });
+    assert.equal(res.status, 400);
     res = await fetch(`${proxy()}/callback/${b64url('not a url')}?code=c`, { redirect: 'manual' });
     assert.equal(res.status, 400);
     assert.match(await outcomeOf(res), /does not name the application/);

@@ -54,7 +54,7 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
     routes: (app) => {
       const baseUrl = (req: Request) => requestBaseUrl(config, req);
       app.get(SMART_CONFIGURATION_PATH, smartConfigurationHandler(verifier, s.smartProxy ? (req) => `${baseUrl(req)}${SMART_PROXY_PATH}` : undefined));
-      if (s.smartProxy) mountSmartProxy(app, { verifier, audience: audiencesOf(s)[0], baseUrl });
+      if (s.smartProxy) mountSmartProxy(app, { verifier, audience: audiencesOf(s)[0], baseUrl, secret: config.pagingSecret || undefined });
     },
     requireRole: (role) => (req, _res, next) => {
       next(principalOf(req)?.roles.includes(role) ? undefined : forbidden(`This endpoint needs the role '${role}'.`));

@@ -9,6 +9,7 @@
 // The launch context is the `launch` parameter: base64 JSON chosen by the launching EHR. It guides
 // the app; it grants nothing: the token's roles still decide access.
 import express, { type Express, type Request, type Response } from 'express';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { FhirError } from '@hestia/core';
 import type { OidcVerifier } from './oidc.js';
 
@@ -67,11 +68,30 @@ function unwrapCode(code: string): Wrapped {
   return { c: w.c, l: isObject(w.l) ? w.l : undefined };
 }
 
-/** The state the proxy gave the authority: the app's state and the launch context. */
-function readState(text: string | undefined): { s?: string; l?: Record<string, unknown> } {
-  const v = jsonObject(fromB64url(text ?? ''));
-  if (!v) throw badRequest('The state was not issued through this proxy.');
-  return { s: typeof v.s === 'string' ? v.s : undefined, l: isObject(v.l) ? v.l : undefined };
+/**
+ * The state the proxy gives the authority: the app's state, the launch context and the app's
+ * redirect URI, signed, so that the callback sends codes only where an authorize request of this
+ * server asked (a crafted callback link cannot make it an open redirector).
+ */
+class StateCodec {
+  constructor(private readonly key: Buffer) {}
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest('base64url');
+  }
+
+  encode(v: { s?: string; l: Record<string, unknown>; r: string }): string {
+    const body = b64url(JSON.stringify(v));
+    return `${body}.${this.sign(body)}`;
+  }
+
+  decode(text: string | undefined, redirectUri: string): { s?: string; l?: Record<string, unknown> } {
+    const [body = '', sig = ''] = (text ?? '').split('.');
+    const expected = Buffer.from(this.sign(body));
+    const v = sig.length === expected.length && timingSafeEqual(Buffer.from(sig), expected) ? jsonObject(fromB64url(body)) : undefined;
+    if (!v || v.r !== redirectUri) throw badRequest('The state was not issued through this proxy.');
+    return { s: typeof v.s === 'string' ? v.s : undefined, l: isObject(v.l) ? v.l : undefined };
+  }
 }
 
 export interface SmartProxyOptions {
@@ -80,6 +100,8 @@ export interface SmartProxyOptions {
   audience: string;
   /** The server's base URL for a request (the callback must be absolute). */
   baseUrl: (req: Request) => string;
+  /** Signs the state; servers behind one address need the same one (random per process when absent). */
+  secret?: string;
 }
 
 /** The query string's parameters (the app parses no query strings itself: see app.ts). */
@@ -88,6 +110,7 @@ const param = (q: URLSearchParams, name: string) => q.get(name) ?? undefined;
 
 /** The proxy's routes under /AadSmartOnFhirProxy; all anonymous (the authority authenticates). */
 export function mountSmartProxy(app: Express, opts: SmartProxyOptions): void {
+  const states = new StateCodec(opts.secret ? Buffer.from(opts.secret) : randomBytes(32));
   const callbackFor = (req: Request, redirectUri: string) => `${opts.baseUrl(req)}${SMART_PROXY_PATH}/callback/${b64url(redirectUri)}`;
   const endpoint = async (name: 'authorization_endpoint' | 'token_endpoint') => {
     const { metadata } = await opts.verifier.discover().catch(() => {
@@ -114,8 +137,8 @@ export function mountSmartProxy(app: Express, opts: SmartProxyOptions): void {
       for (const [k, v] of query) if (!['aud', 'launch', 'redirect_uri', 'scope', 'state'].includes(k)) target.searchParams.set(k, v);
       target.searchParams.set('redirect_uri', callbackFor(req, redirectUri));
       target.searchParams.set('scope', authorityScopes(single('scope') ?? '', opts.audience));
-      // The app's state and the launch context travel in the state, to come back to the callback.
-      target.searchParams.set('state', b64url(JSON.stringify({ s: single('state'), l: launch })));
+      // The app's state, the launch context and where to return travel in the (signed) state.
+      target.searchParams.set('state', states.encode({ s: single('state'), l: launch, r: redirectUri }));
       res.redirect(302, target.href);
     } catch (e) {
       next(e);
@@ -127,7 +150,7 @@ export function mountSmartProxy(app: Express, opts: SmartProxyOptions): void {
       const query = queryOf(req);
       const redirectUri = fromB64url(String(req.params.target));
       if (!URL.canParse(redirectUri)) throw badRequest('The callback does not name the application to return to.');
-      const state = readState(param(query, 'state'));
+      const state = states.decode(param(query, 'state'), redirectUri);
       const back = new URL(redirectUri);
       const code = param(query, 'code');
       if (code) back.searchParams.set('code', wrapCode({ c: code, ...(state.l && Object.keys(state.l).length ? { l: state.l } : {}) }));
