@@ -58,6 +58,7 @@ export class FolderDestination implements ExportDestination {
   }
 
   async removeJob(jobId: string): Promise<void> {
-    await rm(join(this.root, safeName(jobId)), { recursive: true, force: true });
+    // (retries: a worker may still be adding a file while the folder is removed, ENOTEMPTY)
+    await rm(join(this.root, safeName(jobId)), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 }

@@ -7,6 +7,7 @@ import { FhirError, notFound, toFhirError, type Authorizer, type JobStore } from
 import type { ExportDestination } from './destination.js';
 import { STATUS_PATH } from './kickoff.js';
 import type { ExportJobData } from './runner.js';
+import { appLogger } from '../observability/logger.js';
 
 export interface StatusRouteDeps {
   jobs: JobStore;
@@ -20,6 +21,7 @@ export interface StatusRouteDeps {
 }
 
 function sendError(res: Response, e: unknown): void {
+  if (!(e instanceof FhirError)) appLogger.error('internal error', { error: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) });
   const fe = toFhirError(e);
   if (res.headersSent) {
     res.destroy();
@@ -64,9 +66,10 @@ export function exportStatusRoutes(deps: StatusRouteDeps): (app: Express) => voi
     app.delete(`/${STATUS_PATH}/:id`, async (req, res) => {
       try {
         const job = await ownJob(req, 'export-cancel');
-        // Deleting the record stops the worker at its next checkpoint; it then removes files too.
+        // Deleting the record cancels: the worker stops at its next checkpoint and removes what it
+        // wrote meanwhile, so files it is still writing now may outlive this first removal.
         await deps.jobs.deleteJob(job.id);
-        await deps.destination.removeJob(job.id);
+        await deps.destination.removeJob(job.id).catch((e: Error) => appLogger.warn('Export files not all removed at cancel; the worker removes the rest.', { job: job.id, error: e.message }));
         res.status(202).end();
       } catch (e) {
         sendError(res, e);
