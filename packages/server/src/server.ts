@@ -6,7 +6,7 @@ import { loadConfig, type DeepPartial, type HestiaConfig } from './config.js';
 import { openStorage } from './storage.js';
 import { callerKey, createSecurity, principalOf } from './security/index.js';
 import { createExport, type ExportService } from './export/index.js';
-import { appLogger } from './observability/logger.js';
+import { logInternalError } from './observability/logger.js';
 import { createObservability, METRICS_PATH, type ObservabilityLayer } from './observability/index.js';
 
 export interface RunningServer {
@@ -35,7 +35,7 @@ export function engineOptions(config: HestiaConfig): Omit<EngineOptions, 'adapte
     security: config.security.enabled
       ? { cors: config.cors.origins.length > 0, services: ['SMART-on-FHIR'], description: `OAuth2 bearer tokens from ${config.security.authority}; SMART configuration at /.well-known/smart-configuration.` }
       : undefined,
-    onInternalError: (err) => appLogger.error('internal error', { error: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }),
+    onInternalError: logInternalError,
   };
 }
 

@@ -7,7 +7,7 @@ import { FhirError, notFound, toFhirError, type Authorizer, type JobStore } from
 import type { ExportDestination } from './destination.js';
 import { STATUS_PATH } from './kickoff.js';
 import type { ExportJobData } from './runner.js';
-import { appLogger } from '../observability/logger.js';
+import { appLogger, logInternalError } from '../observability/logger.js';
 
 export interface StatusRouteDeps {
   jobs: JobStore;
@@ -21,7 +21,7 @@ export interface StatusRouteDeps {
 }
 
 function sendError(res: Response, e: unknown): void {
-  if (!(e instanceof FhirError)) appLogger.error('internal error', { error: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) });
+  if (!(e instanceof FhirError)) logInternalError(e);
   const fe = toFhirError(e);
   if (res.headersSent) {
     res.destroy();

@@ -28,6 +28,11 @@ export function configureAppLogger(config: HestiaConfig): void {
   appLogger.level = config.observability.logLevel;
 }
 
+/** An error no handler expected (answered as a 500): logged with its stack. */
+export function logInternalError(err: unknown): void {
+  appLogger.error('internal error', { error: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) });
+}
+
 /** Audit lines are the record itself: no level, message or timestamp of winston's own. */
 const auditLine = winston.format((info) => {
   info[MESSAGE] = JSON.stringify(info.record);

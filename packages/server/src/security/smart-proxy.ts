@@ -12,6 +12,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { FhirError } from '@hestia/core';
 import type { OidcVerifier } from './oidc.js';
+import { authorityUnreachable } from './smart.js';
 
 export const SMART_PROXY_PATH = '/AadSmartOnFhirProxy';
 
@@ -22,6 +23,7 @@ const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 /** SMART scopes that only ask for launch context, which the proxy itself provides. */
 const CONTEXT_SCOPES = /^(launch(\/.*)?|fhirUser|online_access)$/;
 
+const trimSlash = (url: string) => url.replace(/\/$/, '');
 const b64url = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
 const fromB64url = (s: string) => Buffer.from(s, 'base64url').toString('utf8');
 
@@ -54,7 +56,7 @@ export function authorityScopes(scope: string, audience: string): string {
   const out: string[] = [];
   for (const s of scope.split(/\s+/).filter(Boolean)) {
     if (OIDC_SCOPES.has(s)) out.push(s);
-    else if (!CONTEXT_SCOPES.test(s)) out.push(`${audience.replace(/\/$/, '')}/${s.replace(/\//g, '.').replace(/\*/g, 'all')}`);
+    else if (!CONTEXT_SCOPES.test(s)) out.push(`${trimSlash(audience)}/${s.replace(/\//g, '.').replace(/\*/g, 'all')}`);
   }
   return out.join(' ');
 }
@@ -104,7 +106,10 @@ export interface SmartProxyOptions {
   secret?: string;
 }
 
-/** The query string's parameters (the app parses no query strings itself: see app.ts). */
+/**
+ * The query string's parameters (the app parses no query strings itself: see app.ts). OAuth
+ * parameters are form-encoded, '+' a space, unlike FHIR search parameters (core's parseQuery).
+ */
 const queryOf = (req: Request) => new URL(req.originalUrl, 'http://query.invalid').searchParams;
 const param = (q: URLSearchParams, name: string) => q.get(name) ?? undefined;
 
@@ -114,7 +119,7 @@ export function mountSmartProxy(app: Express, opts: SmartProxyOptions): void {
   const callbackFor = (req: Request, redirectUri: string) => `${opts.baseUrl(req)}${SMART_PROXY_PATH}/callback/${b64url(redirectUri)}`;
   const endpoint = async (name: 'authorization_endpoint' | 'token_endpoint') => {
     const { metadata } = await opts.verifier.discover().catch(() => {
-      throw new FhirError(503, 'transient', 'The authorization server cannot be reached; try again later.');
+      throw authorityUnreachable();
     });
     const url = metadata[name];
     if (typeof url !== 'string') throw new FhirError(503, 'transient', `The authority publishes no ${name}.`);
@@ -124,21 +129,20 @@ export function mountSmartProxy(app: Express, opts: SmartProxyOptions): void {
   app.get(`${SMART_PROXY_PATH}/authorize`, async (req, res, next) => {
     try {
       const query = queryOf(req);
-      const single = (name: string) => param(query, name);
-      const redirectUri = single('redirect_uri');
+      const redirectUri = param(query, 'redirect_uri');
       if (!redirectUri || !URL.canParse(redirectUri)) throw badRequest('redirect_uri must be an absolute URL.');
-      const aud = single('aud');
+      const aud = param(query, 'aud');
       const base = opts.baseUrl(req);
-      if (aud !== undefined && aud.replace(/\/$/, '') !== base && aud.replace(/\/$/, '') !== opts.audience.replace(/\/$/, '')) {
+      if (aud !== undefined && trimSlash(aud) !== base && trimSlash(aud) !== trimSlash(opts.audience)) {
         throw badRequest(`aud must name this FHIR server (${base}), not '${aud}'.`);
       }
-      const launch = decodeLaunch(single('launch'));
+      const launch = decodeLaunch(param(query, 'launch'));
       const target = new URL(await endpoint('authorization_endpoint'));
       for (const [k, v] of query) if (!['aud', 'launch', 'redirect_uri', 'scope', 'state'].includes(k)) target.searchParams.set(k, v);
       target.searchParams.set('redirect_uri', callbackFor(req, redirectUri));
-      target.searchParams.set('scope', authorityScopes(single('scope') ?? '', opts.audience));
+      target.searchParams.set('scope', authorityScopes(param(query, 'scope') ?? '', opts.audience));
       // The app's state, the launch context and where to return travel in the (signed) state.
-      target.searchParams.set('state', states.encode({ s: single('state'), l: launch, r: redirectUri }));
+      target.searchParams.set('state', states.encode({ s: param(query, 'state'), l: launch, r: redirectUri }));
       res.redirect(302, target.href);
     } catch (e) {
       next(e);
@@ -165,10 +169,9 @@ export function mountSmartProxy(app: Express, opts: SmartProxyOptions): void {
     }
   });
 
-  app.post(`${SMART_PROXY_PATH}/token`, express.urlencoded({ extended: false, limit: '64kb' }), async (req: Request, res: Response, next) => {
+  app.post(`${SMART_PROXY_PATH}/token`, express.text({ type: 'application/x-www-form-urlencoded', limit: '64kb' }), async (req: Request, res: Response, next) => {
     try {
-      const form = new URLSearchParams();
-      for (const [k, v] of Object.entries((req.body ?? {}) as Record<string, unknown>)) if (typeof v === 'string') form.set(k, v);
+      const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
       let context: Record<string, unknown> = {};
       if (form.get('grant_type') === 'authorization_code') {
         const { c, l } = unwrapCode(form.get('code') ?? '');
@@ -182,7 +185,7 @@ export function mountSmartProxy(app: Express, opts: SmartProxyOptions): void {
       if (req.get('authorization')) headers.authorization = req.get('authorization')!;
       const url = await endpoint('token_endpoint');
       const answer = await fetch(url, { method: 'POST', headers, body: form.toString() }).catch(() => {
-        throw new FhirError(503, 'transient', 'The authorization server cannot be reached; try again later.');
+        throw authorityUnreachable();
       });
       const text = await answer.text();
       let body: Record<string, unknown>;

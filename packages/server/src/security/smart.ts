@@ -21,6 +21,9 @@ const FROM_AUTHORITY = [
  */
 const CAPABILITIES = ['launch-standalone', 'client-public', 'client-confidential-symmetric', 'sso-openid-connect'];
 
+/** The answer when the authority's metadata or endpoints cannot be reached. */
+export const authorityUnreachable = () => new FhirError(503, 'transient', 'The authorization server cannot be reached; try again later.');
+
 /** With the SMART proxy, apps also get their launch context (EHR launch) in the token response. */
 const PROXY_CAPABILITIES = ['launch-ehr', 'context-ehr-patient', 'context-ehr-encounter'];
 
@@ -48,7 +51,7 @@ export function smartConfigurationHandler(verifier: OidcVerifier, proxyFor?: (re
       res.status(200).type('application/json').send(JSON.stringify(smartConfiguration(metadata, proxyFor?.(req))));
     } catch (e) {
       appLogger.error((e as Error).message);
-      next(new FhirError(503, 'transient', 'The authorization server cannot be reached; try again later.'));
+      next(authorityUnreachable());
     }
   };
 }
