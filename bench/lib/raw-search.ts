@@ -1,8 +1,10 @@
 // The raw baseline of the search scenario: for each search, the SQL one would write by hand over the
-// same tables (resource, search_index) of the same database, sent straight through pg (pool of 8,
-// unnamed statements, so each is planned with its values, as Hestia's are). Same page sizes, same
-// order (rid, or the date then rid), same content column returned, and the same checks
-// (search-queries.ts) as the HTTP side.
+// same tables (resource, search_index) of the same database, sent straight through pg (pool of 8).
+// Two variants: unnamed statements, each planned with its values (the baseline the floors are
+// measured against), and named prepared statements, one per search, which PostgreSQL may plan once
+// (Hestia prepares the searches whose plan does not depend on their values: sql-common planStable).
+// Same page sizes, same order (rid, or the date then rid), same content column returned, and the
+// same checks (search-queries.ts) as the HTTP side.
 import pg from 'pg';
 import { check, type Driver } from './driver.js';
 import { LOINC } from './synthea.js';
@@ -104,7 +106,7 @@ export class RawSearchDriver implements Driver {
   private readonly pool: InstanceType<typeof pg.Pool>;
   private readonly cache = new Map<string, Instance[]>();
 
-  constructor(readonly label: string, connectionString: string, private readonly cohort: Cohort) {
+  constructor(readonly label: string, connectionString: string, private readonly cohort: Cohort, private readonly prepared = false) {
     this.pool = new pg.Pool({ connectionString, max: 8 });
   }
 
@@ -120,7 +122,7 @@ export class RawSearchDriver implements Driver {
 
   private async page(inst: Instance, after?: { rid: string; k?: string }): Promise<{ matched: Row[]; included: Row[]; hasNext: boolean }> {
     const q = rawQuery(inst, after);
-    const rows = (await this.pool.query(q)).rows as Row[];
+    const rows = (await this.pool.query(this.prepared ? { name: `raw_${inst.op}`, ...q } : q)).rows as Row[];
     let matched = rows.filter((r) => (r.mode ?? 'match') === 'match');
     const included = rows.filter((r) => r.mode === 'include');
     if (included.length) matched.sort((a, b) => Number(a.rid) - Number(b.rid));

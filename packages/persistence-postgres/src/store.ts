@@ -5,7 +5,7 @@ import {
   conflict, FhirError, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
   type JobStore, type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
-import { indexRows, knexInstrumentation, SqlJobStore, toVersion } from '@hestia/sql-common';
+import { indexRows, knexInstrumentation, planStable, SqlJobStore, toVersion } from '@hestia/sql-common';
 import { buildSearch } from './search-sql.js';
 import { migrate } from './schema.js';
 
@@ -69,6 +69,14 @@ const CREATE_BATCH = 500;
 const READ_SQL = 'select resource_type, id, version_id, last_updated, deleted, content from resource where resource_type = ? and id = ?';
 const VREAD_SQL = 'select resource_type, id, version_id, last_updated, deleted, content from resource_history where resource_type = ? and id = ? and version_id = ?';
 
+/**
+ * Names of the generated statements (searches, readMany) that run as prepared statements, by their
+ * text. Every pooled connection keeps each one it has run (with its plan), so there are at most
+ * MAX_NAMED; later texts run unnamed. (Module-wide: a name always stands for the same text.)
+ */
+const namedStatements = new Map<string, string>();
+const MAX_NAMED = 200;
+
 export class SqlSession implements PersistenceSession {
   /**
    * `prepared`: the fixed statements (read, vread, single create and update) run as named prepared
@@ -82,6 +90,22 @@ export class SqlSession implements PersistenceSession {
     return this.prepared ? q.options({ name: `hestia_${name}` }) : q;
   }
 
+  /**
+   * A generated statement; when `reusable` (its plan does not depend on its values, see planStable)
+   * a named prepared statement: parsed and planned once per connection instead of each time, which
+   * is most of PostgreSQL's work for a lookup by index.
+   */
+  protected generated(sql: string, bindings: Bindings, reusable: boolean) {
+    const q = this.db.raw(sql, bindings);
+    if (!this.prepared || !reusable) return q;
+    let name = namedStatements.get(sql);
+    if (!name) {
+      if (namedStatements.size >= MAX_NAMED) return q;
+      namedStatements.set(sql, (name = `hestia_g${namedStatements.size + 1}`));
+    }
+    return q.options({ name });
+  }
+
   async read(resourceType: string, id: string, opts?: { forUpdate?: boolean }): Promise<StoredVersion | undefined> {
     const res = await (opts?.forUpdate ? this.fixed('read_for_update', `${READ_SQL} for update`, [resourceType, id]) : this.fixed('read', READ_SQL, [resourceType, id]));
     const row = res.rows[0];
@@ -90,9 +114,10 @@ export class SqlSession implements PersistenceSession {
 
   async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
     if (!refs.length) return [];
-    const res = await this.db.raw(
+    const res = await this.generated(
       `select resource_type, id, version_id, last_updated, deleted, content from resource where (resource_type, id) in (${refs.map(() => '(?, ?)').join(', ')})`,
       refs.flatMap((r) => [r.resourceType, r.id]),
+      true,
     );
     return res.rows.map(toVersion);
   }
@@ -148,7 +173,7 @@ export class SqlSession implements PersistenceSession {
 
   async search(query: SearchQuery): Promise<SearchPage> {
     const { select, count } = buildSearch(query);
-    const res = query.count > 0 ? await this.db.raw(select.text, select.bindings as Bindings) : { rows: [] };
+    const res = query.count > 0 ? await this.generated(select.text, select.bindings as Bindings, planStable(query)) : { rows: [] };
     let rows = res.rows as Row[];
     const hasMore = rows.length > query.count;
     if (hasMore) rows = rows.slice(0, query.count);
@@ -199,7 +224,7 @@ export class SqlSession implements PersistenceSession {
 export interface SqlStoreOptions {
   name: string;
   capabilities?: Partial<AdapterCapabilities>;
-  /** Run the fixed statements as named prepared statements (a driver that supports them: pg). */
+  /** Run the fixed statements, and the generated ones whose plan does not depend on their values, as named prepared statements (a driver that supports them: pg). */
   preparedStatements?: boolean;
 }
 
@@ -217,7 +242,7 @@ export class SqlStore extends SqlSession implements PersistenceAdapter {
   readonly instrumentation: AdapterInstrumentation;
   readonly jobs: JobStore;
 
-  constructor(protected readonly knex: Knex, opts: SqlStoreOptions, private readonly onClose?: () => Promise<void>) {
+  constructor(readonly knex: Knex, opts: SqlStoreOptions, private readonly onClose?: () => Promise<void>) {
     super(knex, opts.preparedStatements);
     this.jobs = new SqlJobStore(knex);
     this.name = opts.name;

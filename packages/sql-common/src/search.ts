@@ -236,6 +236,38 @@ export function keyset(b: SqlBuilder, cols: OrderColumn[], key: unknown[], backw
   return `(${head} and (${other} or ${keyset(b, cols.slice(1), key.slice(1), backwards)}))`;
 }
 
+/**
+ * Whether the good plan for `q`'s statement does not depend on the values bound to it: every test
+ * is an equality (token, reference, id, exact string, uri, type, presence) answered by an index
+ * lookup, and no sort. Such statements may keep one plan across executions (prepared statements);
+ * ranges, patterns (like), full text and sorts, whose best plan depends on how many rows the
+ * values select, are planned with their values each time.
+ */
+export function planStable(q: SearchQuery): boolean {
+  return q.sort.length === 0 && (!q.where || stableExpr(q.where));
+}
+
+function stableExpr(e: SearchExpr): boolean {
+  switch (e.kind) {
+    case 'and': case 'or': return e.exprs.every(stableExpr);
+    case 'not': return stableExpr(e.expr);
+    case 'value': return stablePredicate(e.predicate);
+    case 'chain': case 'has': return stableExpr(e.expr);
+    case 'missing': case 'id': case 'type': return true;
+    case 'lastUpdated': return false;
+  }
+}
+
+function stablePredicate(p: Predicate): boolean {
+  switch (p.type) {
+    case 'token': case 'reference': return true;
+    case 'string': return p.match === 'exact';
+    case 'uri': return p.match === 'eq';
+    case 'composite': return p.components.every(stablePredicate);
+    default: return false;
+  }
+}
+
 /** Whether `e` tests only index rows of its resource (through its rid and type), not the resource row itself. */
 function indexOnly(e: SearchExpr): boolean {
   switch (e.kind) {
