@@ -10,6 +10,8 @@ export interface PostgresOptions {
   /** A connection string (postgres://…) or pg connection settings. */
   connection: string | Knex.PgConnectionConfig;
   pool?: { min?: number; max?: number };
+  /** Named prepared statements for reads, writes and plan-stable searches (default true; see SqlStoreOptions). */
+  preparedStatements?: boolean;
 }
 
 /** The json type's oid: its values (resource content) are read as text, parsed only when needed (core's stored-json). */
@@ -41,7 +43,7 @@ export function createPostgresAdapter(opts: PostgresOptions): SqlStore {
     },
     acquireConnectionTimeout: 10000,
   });
-  return new SqlStore(knex, { name: 'postgres', preparedStatements: true });
+  return new SqlStore(knex, { name: 'postgres', preparedStatements: opts.preparedStatements ?? true });
 }
 
 export interface EmbeddedOptions {

@@ -65,3 +65,22 @@ test('equality searches and _include reads run as prepared statements, one per s
     await db.drop();
   }
 });
+
+test('with preparedStatements off (a pooler that does not track them), every statement runs unnamed', { skip: unavailable }, async () => {
+  const db = await createTestDatabase();
+  const adapter = createPostgresAdapter({ connection: db.url, pool: { max: 1 }, preparedStatements: false });
+  try {
+    await adapter.init();
+    const engine = new FhirEngine({ adapter });
+    await engine.init();
+    const client = new Client(engine);
+    const p = await client.create({ resourceType: 'Patient', identifier: [{ system: 'urn:x', value: '1' }] });
+    assert.equal((await client.request('GET', `Patient/${p.id}`)).status, 200);
+    assert.deepEqual(await client.ids('Patient', [['identifier', 'urn:x|1']]), [p.id]);
+    const named = (await adapter.knex.raw(`select name from pg_prepared_statements where name like 'hestia%'`)).rows;
+    assert.deepEqual(named, []);
+  } finally {
+    await adapter.close();
+    await db.drop();
+  }
+});

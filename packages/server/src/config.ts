@@ -17,6 +17,12 @@ export interface HestiaConfig {
     /** PostgreSQL: connection string. */
     connectionString: string;
     poolMax: number;
+    /**
+     * PostgreSQL: run reads, writes and plan-stable searches as named prepared statements (planned
+     * once per connection). Turn off behind a pooler that hands each statement to another server
+     * connection without tracking prepared statements (PgBouncer in transaction mode before 1.21).
+     */
+    preparedStatements: boolean;
     /** SQL Server / Azure SQL: a connection string, or host, user, password and database. */
     sqlserver: { url: string; host: string; port: number; user: string; password: string; database: string; encrypt: boolean; trustServerCertificate: boolean };
     /**
@@ -125,7 +131,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   baseUrl: '',
   fhirVersion: 'r4',
   storage: {
-    kind: 'embedded', dataDir: './.hestia-data', connectionString: '', poolMax: 10,
+    kind: 'embedded', dataDir: './.hestia-data', connectionString: '', poolMax: 10, preparedStatements: true,
     sqlserver: { url: '', host: '', port: 1433, user: '', password: '', database: '', encrypt: true, trustServerCertificate: false },
     cosmos: { endpoint: '', key: '', database: 'hestia', resourcesContainer: 'resources', historyContainer: 'history', throughput: 0, endpointDiscovery: true },
   },
@@ -176,6 +182,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
       dataDir: env.HESTIA_DATA_DIR,
       connectionString: env.HESTIA_POSTGRES_URL,
       poolMax: num(env.HESTIA_STORAGE === 'sqlserver' ? env.HESTIA_SQLSERVER_POOL_MAX : env.HESTIA_POSTGRES_POOL_MAX),
+      preparedStatements: bool(env.HESTIA_POSTGRES_PREPARED_STATEMENTS),
       sqlserver: {
         url: env.HESTIA_SQLSERVER_URL,
         host: env.HESTIA_SQLSERVER_HOST,

@@ -27,7 +27,7 @@ function cosmos({ storage: { cosmos: c } }: HestiaConfig): PersistenceAdapter {
 
 export async function openStorage(cfg: HestiaConfig): Promise<PersistenceAdapter> {
   const adapter = cfg.storage.kind === 'postgres'
-    ? createPostgresAdapter({ connection: cfg.storage.connectionString, pool: { max: cfg.storage.poolMax } })
+    ? createPostgresAdapter({ connection: cfg.storage.connectionString, pool: { max: cfg.storage.poolMax }, preparedStatements: cfg.storage.preparedStatements })
     : cfg.storage.kind === 'sqlserver'
       ? sqlServer(cfg)
       : cfg.storage.kind === 'cosmos'
