@@ -61,6 +61,7 @@ export function singleValuedDate(defs: FhirDefinitions, type: string, def: Searc
 
 export class Indexer {
   private readonly cache = new Map<string, CompiledParam[]>();
+  private readonly codes = new Map<string, ReadonlySet<string>>();
   private readonly model: unknown;
   /** With `fullText`, every resource also gets _text (narrative) and _content (all strings) entries. */
   /** Plain element paths are walked directly (see path-walker.ts); off = fhirpath.js for everything. */
@@ -73,6 +74,7 @@ export class Indexer {
   /** Forget compiled parameters (after a custom SearchParameter is added). */
   reset(): void {
     this.cache.clear();
+    this.codes.clear();
   }
 
   /** Why an expression cannot be compiled, or undefined when it can. */
@@ -121,8 +123,10 @@ export class Indexer {
   }
 
   /** Codes of the parameters of `type` that are indexed. */
-  indexedParams(type: string): Set<string> {
-    return new Set(this.paramsFor(type).map((p) => p.def.code));
+  indexedParams(type: string): ReadonlySet<string> {
+    let codes = this.codes.get(type);
+    if (!codes) this.codes.set(type, (codes = new Set(this.paramsFor(type).map((p) => p.def.code))));
+    return codes;
   }
 
   /** All index entries of a resource. */

@@ -42,7 +42,7 @@ function splitRaw(value: string, sep: string): string[] {
 const unescape = (s: string) => s.replace(/\\(.)/g, '$1');
 
 export class SearchParser {
-  constructor(private readonly defs: FhirDefinitions, private readonly limits: SearchLimits, private readonly indexed: (type: string) => Set<string>) {}
+  constructor(private readonly defs: FhirDefinitions, private readonly limits: SearchLimits, private readonly indexed: (type: string) => ReadonlySet<string>) {}
 
   /**
    * Parses a search over `types` (one type, or the system-level `_type` list) from name/value pairs
