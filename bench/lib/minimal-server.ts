@@ -4,17 +4,38 @@
 // written in pieces. No FHIR parsing, SQL generation, audit, metrics or middleware. Measured with the
 // same load worker and checks as Hestia, it shows how much of the gap to the raw SQL is the HTTP
 // hop itself (request, response, and the client's parse) rather than Hestia's own work. It serves
-// single pages only: its `next` link is a placeholder, so walks are not run against it.
+// single pages only: its `next` link is a placeholder, so walks are not run against it. It runs on
+// a thread of its own (minimal-thread.ts), so that neither it nor its copy of the cohort shares the
+// main thread with Hestia.
 import http from 'node:http';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { rawQuery } from './raw-search.js';
-import { instances, isWalk, queryString, SEARCH_OPS, type Cohort, type Instance } from './search-queries.js';
+import { cohortOf, instances, isWalk, queryString, SEARCH_OPS, type Instance } from './search-queries.js';
 
 type Row = { content: string; mode?: string };
 
 export interface MinimalServer { url: string; close(): Promise<void> }
 
-export async function startMinimalServer(connectionString: string, cohort: Cohort): Promise<MinimalServer> {
+/** Starts the minimal server on a thread of its own. */
+export async function startMinimalServer(connectionString: string, patients: number): Promise<MinimalServer> {
+  const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+    workerData: { entry: new URL('./minimal-thread.ts', import.meta.url).href, connectionString, patients },
+  });
+  const [url] = (await once(worker, 'message')) as [string];
+  return {
+    url,
+    async close() {
+      worker.postMessage('close');
+      await once(worker, 'exit');
+    },
+  };
+}
+
+/** The server itself (on the minimal server's thread). */
+export async function serveMinimal(connectionString: string, patients: number): Promise<MinimalServer> {
+  const cohort = cohortOf(patients);
   const byPath = new Map<string, Instance>();
   for (const op of SEARCH_OPS) if (!isWalk(op)) for (const inst of instances(cohort, op)) byPath.set(`/${inst.type}${queryString(inst.params)}`, inst);
   const pool = new pg.Pool({ connectionString, max: 8 });

@@ -38,6 +38,19 @@ export async function serverPhase(ctx: BenchContext, label: string, driver: Remo
   return { side: { label, stats, serverElu, machineCpu: cpuBusy(cpu0, cpu1) }, size, profile, report };
 }
 
+/** Runs the phase through the load worker for a baseline (no server on this thread to observe). */
+export async function remotePhase(ctx: BenchContext, label: string, driver: RemoteDriver, spec: PhaseSpec): Promise<Side> {
+  if (spec.warmup.flat().length) {
+    await driver.prepare(spec.op, spec.warmup);
+    await driver.measure(spec.op, spec.warmup, ctx.maxSeconds);
+  }
+  await driver.prepare(spec.op, spec.plan);
+  const cpu0 = await cpuSnapshot();
+  const { stats } = await driver.measure(spec.op, spec.plan, ctx.maxSeconds);
+  const cpu1 = await cpuSnapshot();
+  return { label, stats, machineCpu: cpuBusy(cpu0, cpu1) };
+}
+
 /** Runs the phase on this thread (raw baselines). */
 export async function localPhase(ctx: BenchContext, driver: Driver, spec: PhaseSpec): Promise<Side> {
   if (spec.warmup.flat().length) {

@@ -4,11 +4,11 @@
 // measured against), and named prepared statements, one per search, which PostgreSQL may plan once
 // (Hestia prepares the searches whose plan does not depend on their values: sql-common planStable).
 // Same page sizes, same order (rid, or the date then rid), same content column returned, and the
-// same checks (search-queries.ts) as the HTTP side.
+// same checks (search-queries.ts) as the HTTP side. Run in the load worker, like the HTTP client.
 import pg from 'pg';
-import { check, type Driver } from './driver.js';
+import { check, type Driver, type DriverFactory } from './driver.js';
 import { LOINC } from './synthea.js';
-import { checkPage, checkWalk, Cohort, instances, isWalk, type Instance, type SearchOp } from './search-queries.js';
+import { checkPage, checkWalk, cohortOf, type Cohort, instances, isWalk, type Instance, type SearchOp } from './search-queries.js';
 
 type Row = { mode?: string; pos?: string; rid: string; id: string; content: unknown; k?: string };
 
@@ -106,7 +106,10 @@ export class RawSearchDriver implements Driver {
   private readonly pool: InstanceType<typeof pg.Pool>;
   private readonly cache = new Map<string, Instance[]>();
 
-  constructor(readonly label: string, connectionString: string, private readonly cohort: Cohort, private readonly prepared = false) {
+  private readonly cohort: Cohort;
+
+  constructor(readonly label: string, connectionString: string, patients: number, private readonly prepared = false) {
+    this.cohort = cohortOf(patients);
     this.pool = new pg.Pool({ connectionString, max: 8 });
   }
 
@@ -161,3 +164,6 @@ export class RawSearchDriver implements Driver {
     await this.pool.end();
   }
 }
+
+/** Opened in the load worker: `{ label, url, patients, prepared }`. */
+export const createDriver: DriverFactory = (o) => new RawSearchDriver(String(o.label), String(o.url), Number(o.patients), o.prepared === true);

@@ -4,7 +4,7 @@
 // Loaded in the load worker through `createDriver`.
 import { check, type Driver, type DriverFactory } from './driver.js';
 import { HttpClient, type HttpResponse } from './http-client.js';
-import { checkPage, checkWalk, Cohort, instances, isWalk, queryString, type Instance, type SearchOp } from './search-queries.js';
+import { checkPage, checkWalk, cohortOf, type Cohort, instances, isWalk, queryString, type Instance, type SearchOp } from './search-queries.js';
 
 interface Entry { resource?: { resourceType?: string; id?: string }; search?: { mode?: string } }
 interface SearchBundle { resourceType?: string; type?: string; entry?: Entry[]; link?: { relation: string; url: string }[] }
@@ -17,7 +17,7 @@ export class HttpSearchDriver implements Driver {
   /** `client`: another client (e.g. one that also reads response headers); a plain one by default. */
   constructor(readonly label: string, baseUrl: string, patients: number, client?: HttpClient) {
     this.client = client ?? new HttpClient(baseUrl);
-    this.cohort = new Cohort(patients);
+    this.cohort = cohortOf(patients);
   }
 
   private instance(op: string, key: number): Instance {

@@ -42,6 +42,13 @@ export class Cohort {
   }
 }
 
+let shared: Cohort | undefined;
+/** The cohort of `size` patients, built once per thread (drivers of one thread share it). */
+export function cohortOf(size: number): Cohort {
+  if (shared?.size !== size) shared = new Cohort(size);
+  return shared;
+}
+
 /** What one search instance must return. */
 export interface Instance {
   op: SearchOp;

@@ -3,6 +3,10 @@
 // then searches over HTTP at concurrency 1 and 8, each next to hand-written SQL over the same
 // tables of the same database (raw-search.ts), and the EXPLAIN ANALYZE plans of Hestia's SQL.
 //   search/postgres/<search>/c<n>; the searches are listed in lib/search-queries.ts.
+// The server runs on this thread and nothing else of the benchmark does while it is measured: the
+// clients and the raw SQL run in the load worker, the minimal HTTP server on a thread of its own,
+// and the cohort (50 MB of generated facts) is not kept here after loading, so that the server's
+// heap and garbage collections are its own.
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '@hestia/server';
@@ -11,10 +15,9 @@ import { createTestDatabase } from '../../test/support/postgres.js';
 import { loadCohort } from '../lib/cohort-load.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import { Explainer, formatPlan, type PlanReport } from '../lib/explain.js';
-import { serverPhase, localPhase } from '../lib/phase.js';
-import { RawSearchDriver } from '../lib/raw-search.js';
+import { serverPhase, remotePhase } from '../lib/phase.js';
 import { newKeysPlan } from '../lib/runner.js';
-import { Cohort, instances, isWalk, SEARCH_OPS, type Instance, type SearchOp } from '../lib/search-queries.js';
+import { Cohort, instances, isWalk, SEARCH_OPS, type SearchOp } from '../lib/search-queries.js';
 import { startMinimalServer, type MinimalServer } from '../lib/minimal-server.js';
 import { BENCH_SERVER_ENV } from '../lib/server-env.js';
 
@@ -36,6 +39,21 @@ const COUNT: Record<SearchOp, Record<number, number>> = {
   'walk-sorted': { 1: 1, 8: 8 },
 };
 const HTTP_DRIVER = new URL('../lib/search-http.ts', import.meta.url).href;
+const RAW_DRIVER = new URL('../lib/raw-search.ts', import.meta.url).href;
+
+/** What this thread keeps of a search's instances: the mean number of matches, and the instance whose plans are explained (the first with the most matches). */
+interface OpFacts { avgMatches: number; explained: { type: string; params: [string, string][]; matches: number } }
+
+/** Loads the cohort and returns the facts of every search; the cohort itself is not kept. */
+async function loadAndSummarize(ctx: BenchContext, server: RunningServer, patients: number, url: string): Promise<Map<SearchOp, OpFacts>> {
+  const cohort = new Cohort(patients);
+  await loadCohort(ctx, server, cohort, url, `${NAME}/load`);
+  return new Map(SEARCH_OPS.map((op) => {
+    const list = instances(cohort, op);
+    const top = list.reduce((a, b) => (b.matches.length > a.matches.length ? b : a), list[0]);
+    return [op, { avgMatches: list.reduce((a, i) => a + i.matches.length, 0) / list.length, explained: { type: top.type, params: top.params, matches: top.matches.length } }];
+  }));
+}
 
 export const searchScenario: Scenario = {
   name: NAME,
@@ -45,16 +63,15 @@ export const searchScenario: Scenario = {
     const db = await createTestDatabase();
     const server = await startServer({ port: 0, host: '127.0.0.1', storage: { kind: 'postgres', connectionString: db.url } }, BENCH_SERVER_ENV);
     const explainer = new Explainer(db.url);
-    let raw: RawSearchDriver | undefined, rawPrepared: RawSearchDriver | undefined;
     let minimal: MinimalServer | undefined;
     try {
-      const cohort = new Cohort(patients);
-      await loadCohort(ctx, server, cohort, db.url, `${NAME}/load`);
-      raw = new RawSearchDriver('raw SQL', db.url, cohort);
-      rawPrepared = new RawSearchDriver('raw SQL prepared', db.url, cohort, true);
-      const http = await ctx.load().open(HTTP_DRIVER, { url: server.url, label: 'Hestia postgres', patients });
-      minimal = await startMinimalServer(db.url, cohort);
-      const minHttp = await ctx.load().open(HTTP_DRIVER, { url: minimal.url, label: 'minimal HTTP', patients });
+      const facts = await loadAndSummarize(ctx, server, patients, db.url);
+      const load = ctx.load();
+      const raw = await load.open(RAW_DRIVER, { url: db.url, label: 'raw SQL', patients });
+      const rawPrepared = await load.open(RAW_DRIVER, { url: db.url, label: 'raw SQL prepared', patients, prepared: true });
+      const http = await load.open(HTTP_DRIVER, { url: server.url, label: 'Hestia postgres', patients });
+      minimal = await startMinimalServer(db.url, patients);
+      const minHttp = await load.open(HTTP_DRIVER, { url: minimal.url, label: 'minimal HTTP', patients });
       const plans: PlanReport[] = [];
       try {
         let key = 0;
@@ -63,31 +80,30 @@ export const searchScenario: Scenario = {
           const cases = CONCURRENCY.filter((c) => ctx.selected(`${NAME}/${op}/c${c}`));
           if (!cases.length) continue;
           const walk = isWalk(op);
-          const list = instances(cohort, op);
+          const { avgMatches } = facts.get(op)!;
           for (const c of cases) {
             const caseName = `${NAME}/${op}/c${c}`;
             const count = scaled(COUNT[op][c], walk);
             const warm = walk ? (c === 1 ? 1 : 0) : Math.max(c, Math.round(count / 10));
             const spec = { op, warmup: newKeysPlan(key, warm, c), plan: newKeysPlan(key + warm, count, c) };
             key += warm + count;
-            const avgMatches = list.reduce((a, i) => a + i.matches.length, 0) / list.length;
             ctx.log(`  ${caseName}: ${count} ${walk ? `walks of ~${Math.round(avgMatches)} results` : 'searches'} (+${warm} warm-up) via HTTP, then raw SQL`);
             const server = await serverPhase(ctx, 'Hestia postgres', http, spec, caseName);
-            const rawSide = await localPhase(ctx, raw, spec);
+            const rawSide = await remotePhase(ctx, 'raw SQL', raw, spec);
             const perOp = walk ? { perOp: { items: Math.round(avgMatches), unit: 'resources' } } : {};
             ctx.record({ kind: 'comparison', case: caseName, subject: server.side, baseline: rawSide, ratio: server.side.stats.opsPerSec / rawSide.stats.opsPerSec, profile: server.profile, ...perOp });
             // The same hand-written SQL as named prepared statements: beside it, what Hestia's own
             // prepared statements (plan-stable searches) are worth is not counted in its favour.
-            const preparedSide = await localPhase(ctx, rawPrepared, spec);
+            const preparedSide = await remotePhase(ctx, 'raw SQL prepared', rawPrepared, spec);
             ctx.record({ kind: 'comparison', case: `${caseName}/raw-prepared`, subject: server.side, baseline: preparedSide, ratio: server.side.stats.opsPerSec / preparedSide.stats.opsPerSec, ...perOp });
             if (!walk) {
               // The same searches through the least an HTTP server can do (lib/minimal-server.ts).
-              const least = await serverPhase(ctx, 'minimal HTTP', minHttp, spec, `${caseName}/minimal-http`);
-              ctx.record({ kind: 'comparison', case: `${caseName}/minimal-http`, subject: least.side, baseline: rawSide, ratio: least.side.stats.opsPerSec / rawSide.stats.opsPerSec });
-              ctx.log(`    Hestia = ${Math.round((100 * server.side.stats.opsPerSec) / least.side.stats.opsPerSec)} % of the minimal HTTP server's throughput`);
+              const least = await remotePhase(ctx, 'minimal HTTP', minHttp, spec);
+              ctx.record({ kind: 'comparison', case: `${caseName}/minimal-http`, subject: least, baseline: rawSide, ratio: least.stats.opsPerSec / rawSide.stats.opsPerSec });
+              ctx.log(`    Hestia = ${Math.round((100 * server.side.stats.opsPerSec) / least.stats.opsPerSec)} % of the minimal HTTP server's throughput`);
             }
           }
-          const reports = await explainOp(ctx, server, explainer, op, list);
+          const reports = await explainOp(ctx, server, explainer, op, facts.get(op)!.explained);
           plans.push(...reports);
           for (const p of reports) ctx.log(formatPlan(p, 600));
           ctx.record({
@@ -101,8 +117,7 @@ export const searchScenario: Scenario = {
           });
         }
       } finally {
-        await http.close();
-        await minHttp.close();
+        for (const d of [http, minHttp, raw, rawPrepared]) await d.close();
       }
       if (plans.length) {
         const file = join(ctx.resultsDir, 'search-plans.txt');
@@ -111,8 +126,6 @@ export const searchScenario: Scenario = {
         ctx.log(`  full SQL and plans in ${file}`);
       }
     } finally {
-      await raw?.close();
-      await rawPrepared?.close();
       await minimal?.close();
       await explainer.close();
       await server.close();
@@ -122,12 +135,11 @@ export const searchScenario: Scenario = {
 };
 
 /** EXPLAIN ANALYZE of every statement Hestia runs for one instance of the search (its first instance with the most matches). */
-async function explainOp(ctx: BenchContext, server: RunningServer, ex: Explainer, op: SearchOp, list: Instance[]): Promise<PlanReport[]> {
-  const inst = list.reduce((a, b) => (b.matches.length > a.matches.length ? b : a), list[0]);
+async function explainOp(ctx: BenchContext, server: RunningServer, ex: Explainer, op: SearchOp, inst: OpFacts['explained']): Promise<PlanReport[]> {
   const { engine, adapter } = server;
   const q = ex.parse(engine, inst.type, inst.params);
   const label = (what: string) => `${op} ${what}`;
-  ctx.log(`  EXPLAIN ANALYZE of Hestia's SQL for ${inst.type}?${inst.params.map(([k, v]) => `${k}=${v}`).join('&')} (${inst.matches.length} matches)`);
+  ctx.log(`  EXPLAIN ANALYZE of Hestia's SQL for ${inst.type}?${inst.params.map(([k, v]) => `${k}=${v}`).join('&')} (${inst.matches} matches)`);
   const out = [await ex.search(label('search'), q)];
   if (op === 'include' || op === 'revinclude') {
     // The engine's second statement, for the first page's resources (engine.ts, includes()).
