@@ -19,7 +19,7 @@ export class HttpClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  request(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResponse> {
+  request(method: string, path: string, headers: Record<string, string> = {}, body?: string, retried = false): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
       const req = http.request({ host: this.host, port: this.port, method, path, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
@@ -27,7 +27,12 @@ export class HttpClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed while idle (its keep-alive timeout ran out as this
+        // request left): the server never read the request, so it is sent again, once, on a new socket.
+        if (req.reusedSocket && e.code === 'ECONNRESET' && !retried) resolve(this.request(method, path, headers, body, true));
+        else reject(e);
+      });
       if (body !== undefined) req.setHeader('Content-Length', Buffer.byteLength(body));
       req.end(body);
     });
