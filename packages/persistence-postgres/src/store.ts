@@ -72,8 +72,7 @@ const VREAD_SQL = 'select resource_type, id, version_id, last_updated, deleted, 
 export const READ_MANY_SQL = 'select resource_type, id, version_id, last_updated, deleted, content from resource where (resource_type, id) in (select k->>0, k->>1 from json_array_elements(?::json) k)';
 
 /**
- * Names of the generated statements (searches, readMany) that run as prepared statements, by their
- * text. Every pooled connection keeps each one it has run (with its plan), so there are at most
+ * Names of the generated statements (searches) that run as prepared statements, by their text. Every pooled connection keeps each one it has run (with its plan), so there are at most
  * MAX_NAMED; later texts run unnamed. (Module-wide: a name always stands for the same text.)
  */
 const namedStatements = new Map<string, string>();
@@ -81,8 +80,9 @@ const MAX_NAMED = 200;
 
 export class SqlSession implements PersistenceSession {
   /**
-   * `prepared`: the fixed statements (read, vread, single create and update) run as named prepared
-   * statements, parsed and planned once per connection (pg; PGlite takes no statement names).
+   * `prepared`: the fixed statements (read, readMany, vread, single create and update) and the
+   * plan-stable searches run as named prepared statements, parsed and planned once per connection
+   * (pg; PGlite takes no statement names).
    */
   constructor(protected readonly db: Db, protected readonly prepared = false) {}
 
@@ -119,7 +119,7 @@ export class SqlSession implements PersistenceSession {
   // expanded into one condition per pair, cost it 5 times as much for 34 keys).
   async readMany(refs: { resourceType: string; id: string }[]): Promise<StoredVersion[]> {
     if (!refs.length) return [];
-    const res = await this.generated(READ_MANY_SQL, [JSON.stringify(refs.map((r) => [r.resourceType, r.id]))], true);
+    const res = await this.fixed('read_many', READ_MANY_SQL, [JSON.stringify(refs.map((r) => [r.resourceType, r.id]))]);
     return res.rows.map(toVersion);
   }
 

@@ -36,7 +36,7 @@ test('equality searches and _include reads run as prepared statements, one per s
     const engine = new FhirEngine({ adapter });
     await engine.init();
     const client = new Client(engine);
-    const prepared = async () => ((await adapter.knex.raw(`select statement from pg_prepared_statements where name like 'hestia_g%' order by prepare_time`)).rows as { statement: string }[]).map((r) => r.statement);
+    const prepared = async () => ((await adapter.knex.raw(`select statement from pg_prepared_statements where name like 'hestia_g%' or name = 'hestia_read_many' order by prepare_time`)).rows as { statement: string }[]).map((r) => r.statement);
     const before = await prepared();
     const pats = [await client.create({ resourceType: 'Patient', name: [{ family: 'Smith' }] }), await client.create({ resourceType: 'Patient', name: [{ family: 'Smythe' }] })];
     const obs = [];
