@@ -7,6 +7,12 @@ import type { FhirVersionName } from '@hestia/core';
 export interface HestiaConfig {
   port: number;
   host: string;
+  /**
+   * How long an idle kept-alive connection stays open. Longer than the idle timeout of the load
+   * balancer or proxy in front (60 s on many), or the proxy may send a request on a connection the
+   * server is closing and answer 502.
+   */
+  keepAliveSeconds: number;
   /** Public base URL of the FHIR endpoint (e.g. https://fhir.example.org); derived from each request when empty. */
   baseUrl: string;
   fhirVersion: FhirVersionName;
@@ -128,6 +134,7 @@ export type StorageKind = (typeof STORAGE_KINDS)[number];
 export const DEFAULT_CONFIG: HestiaConfig = {
   port: 8080,
   host: '0.0.0.0',
+  keepAliveSeconds: 65,
   baseUrl: '',
   fhirVersion: 'r4',
   storage: {
@@ -174,6 +181,7 @@ const listOrAny = (v: string | undefined) => (v?.trim() === '*' ? ('*' as const)
 export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
   return {
     port: num(env.HESTIA_PORT ?? env.PORT),
+    keepAliveSeconds: num(env.HESTIA_KEEP_ALIVE_SECONDS),
     host: env.HESTIA_HOST,
     baseUrl: env.HESTIA_BASE_URL,
     fhirVersion: env.HESTIA_FHIR_VERSION as FhirVersionName | undefined,
@@ -275,6 +283,7 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'
 
 export function validateConfig(cfg: HestiaConfig): void {
   const problems: string[] = [];
+  if (!(cfg.keepAliveSeconds > 0)) problems.push(`keepAliveSeconds (HESTIA_KEEP_ALIVE_SECONDS) must be a positive number of seconds, not '${cfg.keepAliveSeconds}'`);
   if (!['r4', 'stu3'].includes(cfg.fhirVersion)) problems.push(`fhirVersion must be r4 or stu3, not '${cfg.fhirVersion}'`);
   if (!STORAGE_KINDS.includes(cfg.storage.kind)) problems.push(`storage.kind must be one of ${STORAGE_KINDS.join(', ')}, not '${cfg.storage.kind}'`);
   if (cfg.storage.kind === 'postgres' && !cfg.storage.connectionString) problems.push('storage.connectionString (HESTIA_POSTGRES_URL) is required for postgres');

@@ -64,6 +64,9 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
+  server.keepAliveTimeout = config.keepAliveSeconds * 1000;
+  // (headers of a new request on a kept-alive connection must not time out before the connection does)
+  server.headersTimeout = server.keepAliveTimeout + 1000;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
