@@ -16,11 +16,7 @@ export interface PhaseSpec { op: string; warmup: Plan; plan: Plan }
 /** Runs the phase through the load worker; the server answers on this (main) thread. */
 export async function serverPhase(ctx: BenchContext, label: string, driver: RemoteDriver, spec: PhaseSpec, caseName: string)
   : Promise<{ side: Side; size?: number; profile?: ProfileSummary; /** The driver's report of the measured plan (Driver.takeReport). */ report?: unknown }> {
-  if (spec.warmup.flat().length) {
-    await driver.prepare(spec.op, spec.warmup);
-    await driver.measure(spec.op, spec.warmup, ctx.maxSeconds);
-  }
-  await driver.prepare(spec.op, spec.plan);
+  await warmUp(ctx, driver, spec);
   const stop = ctx.profile ? await startCpuProfile() : undefined;
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = await cpuSnapshot();
@@ -38,13 +34,18 @@ export async function serverPhase(ctx: BenchContext, label: string, driver: Remo
   return { side: { label, stats, serverElu, machineCpu: cpuBusy(cpu0, cpu1) }, size, profile, report };
 }
 
-/** Runs the phase through the load worker for a baseline (no server on this thread to observe). */
-export async function remotePhase(ctx: BenchContext, label: string, driver: RemoteDriver, spec: PhaseSpec): Promise<Side> {
+/** Runs the warm-up plan in the load worker, then prepares the measured plan (not timed). */
+async function warmUp(ctx: BenchContext, driver: RemoteDriver, spec: PhaseSpec): Promise<void> {
   if (spec.warmup.flat().length) {
     await driver.prepare(spec.op, spec.warmup);
     await driver.measure(spec.op, spec.warmup, ctx.maxSeconds);
   }
   await driver.prepare(spec.op, spec.plan);
+}
+
+/** Runs the phase through the load worker for a baseline (no server on this thread to observe). */
+export async function remotePhase(ctx: BenchContext, label: string, driver: RemoteDriver, spec: PhaseSpec): Promise<Side> {
+  await warmUp(ctx, driver, spec);
   const cpu0 = await cpuSnapshot();
   const { stats } = await driver.measure(spec.op, spec.plan, ctx.maxSeconds);
   const cpu1 = await cpuSnapshot();
