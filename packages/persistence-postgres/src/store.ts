@@ -72,7 +72,8 @@ const VREAD_SQL = 'select resource_type, id, version_id, last_updated, deleted, 
 export const READ_MANY_SQL = 'select resource_type, id, version_id, last_updated, deleted, content from resource where (resource_type, id) in (select k->>0, k->>1 from json_array_elements(?::json) k)';
 
 /**
- * Names of the generated statements (searches) that run as prepared statements, by their text. Every pooled connection keeps each one it has run (with its plan), so there are at most
+ * Names of the generated statements (searches) that run as prepared statements, by their text.
+ * Every pooled connection keeps each one it has run (with its plan), so there are at most
  * MAX_NAMED; later texts run unnamed. (Module-wide: a name always stands for the same text.)
  */
 const namedStatements = new Map<string, string>();
@@ -98,14 +99,11 @@ export class SqlSession implements PersistenceSession {
    * is most of PostgreSQL's work for a lookup by index.
    */
   protected generated(sql: string, bindings: Bindings, reusable: boolean) {
-    const q = this.db.raw(sql, bindings);
-    if (!this.prepared || !reusable) return q;
-    let name = namedStatements.get(sql);
-    if (!name) {
-      if (namedStatements.size >= MAX_NAMED) return q;
-      namedStatements.set(sql, (name = `hestia_g${namedStatements.size + 1}`));
-    }
-    return q.options({ name });
+    const named = this.prepared && reusable;
+    let name = named ? namedStatements.get(sql) : undefined;
+    if (named && !name && namedStatements.size < MAX_NAMED) namedStatements.set(sql, (name = `g${namedStatements.size + 1}`));
+    // (named like the fixed ones: hestia_g1, hestia_g2 …)
+    return name ? this.fixed(name, sql, bindings) : this.db.raw(sql, bindings);
   }
 
   async read(resourceType: string, id: string, opts?: { forUpdate?: boolean }): Promise<StoredVersion | undefined> {
