@@ -9,6 +9,8 @@ export interface Side {
   stats: PhaseStats;
   /** Event-loop utilization of the server's thread (main) during the phase, for server sides. */
   serverElu?: number;
+  /** CPU time the server's thread ran per operation, in ms (Linux; stats.ts threadCpuNs). */
+  serverCpuMsPerOp?: number;
   /** Share of all CPU cores busy during the phase (whole machine, PostgreSQL included). */
   machineCpu?: number;
 }

@@ -1,6 +1,7 @@
 // A measured phase, warm-up included, for the two places operations run: the load worker (HTTP
 // against the server on this thread) and this thread (raw baselines). Also records server-thread
-// event-loop utilization, machine CPU and, with --profile, a CPU profile of the server thread.
+// event-loop utilization and CPU time per operation, machine CPU and, with --profile, a CPU profile
+// of the server thread.
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,7 +10,7 @@ import type { Driver, Plan } from './driver.js';
 import type { RemoteDriver } from './load-client.js';
 import { startCpuProfile, summarizeProfile, type ProfileSummary } from './profile.js';
 import { measure } from './runner.js';
-import { cpuBusy, cpuSnapshot } from './stats.js';
+import { cpuBusy, cpuSnapshot, threadCpuNs } from './stats.js';
 
 export interface PhaseSpec { op: string; warmup: Plan; plan: Plan }
 
@@ -20,9 +21,12 @@ export async function serverPhase(ctx: BenchContext, label: string, driver: Remo
   const stop = ctx.profile ? await startCpuProfile() : undefined;
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = await cpuSnapshot();
+  const run0 = threadCpuNs();
   const { stats, size, report } = await driver.measure(spec.op, spec.plan, ctx.maxSeconds);
+  const run1 = threadCpuNs();
   const cpu1 = await cpuSnapshot();
   const serverElu = performance.eventLoopUtilization(elu0).utilization;
+  const serverCpuMsPerOp = run0 === undefined || run1 === undefined || !stats.ops ? undefined : (run1 - run0) / 1e6 / stats.ops;
   let profile: ProfileSummary | undefined;
   if (stop) {
     const p = await stop();
@@ -31,7 +35,7 @@ export async function serverPhase(ctx: BenchContext, label: string, driver: Remo
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, `${caseName.replace(/\//g, '_')}.cpuprofile`), JSON.stringify(p));
   }
-  return { side: { label, stats, serverElu, machineCpu: cpuBusy(cpu0, cpu1) }, size, profile, report };
+  return { side: { label, stats, serverElu, serverCpuMsPerOp, machineCpu: cpuBusy(cpu0, cpu1) }, size, profile, report };
 }
 
 /** Runs the warm-up plan in the load worker, then prepares the measured plan (not timed). */

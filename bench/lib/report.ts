@@ -35,7 +35,7 @@ export function meteredLine(r: MeteredResult): string {
 export function meteredTable(results: MeteredResult[]): string {
   if (!results.length) return '';
   const unit = results[0].charge.unit;
-  const head = ['case', 'ops/s', 'ops', 'p50 ms', 'p99 ms', 'srv ELU', 'cli ELU', 'CPU', '│', `${unit}/op`, 'min', 'max', 'db req/op'];
+  const head = ['case', 'ops/s', 'ops', 'p50 ms', 'p99 ms', 'srv ELU', 'srv ms/op', 'cli ELU', 'CPU', '│', `${unit}/op`, 'min', 'max', 'db req/op'];
   const rows = results.map((r) => [r.case, ...sideCells(r.subject, true), '│', f(r.charge.mean), f(r.charge.min), f(r.charge.max), f(r.calls)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : pad(c, widths[i]))).join('  ');
@@ -43,16 +43,16 @@ export function meteredTable(results: MeteredResult[]): string {
 }
 
 function sideCells(s: Side | undefined, server: boolean): string[] {
-  if (!s) return Array.from({ length: server ? 7 : 6 }, () => '-');
+  if (!s) return Array.from({ length: server ? 8 : 6 }, () => '-');
   const cells = [f(s.stats.opsPerSec, s.stats.opsPerSec < 10 ? 2 : 0), String(s.stats.ops), f(s.stats.p50), f(s.stats.p99)];
-  if (server) cells.push(pct(s.serverElu));
+  if (server) cells.push(pct(s.serverElu), f(s.serverCpuMsPerOp, 3));
   cells.push(pct(s.stats.elu), pct(s.machineCpu));
   return cells;
 }
 
 export function comparisonTable(results: ComparisonResult[]): string {
   if (!results.length) return '';
-  const head = ['case', 'ops/s', 'ops', 'p50 ms', 'p99 ms', 'srv ELU', 'cli ELU', 'CPU', '│', 'raw ops/s', 'ops', 'p50 ms', 'p99 ms', 'ELU', 'CPU', '│', 'server/raw'];
+  const head = ['case', 'ops/s', 'ops', 'p50 ms', 'p99 ms', 'srv ELU', 'srv ms/op', 'cli ELU', 'CPU', '│', 'raw ops/s', 'ops', 'p50 ms', 'p99 ms', 'ELU', 'CPU', '│', 'server/raw'];
   const rows = results.map((r) => [r.case, ...sideCells(r.subject, true), '│', ...sideCells(r.baseline, false), '│', pct(r.ratio)]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : pad(c, widths[i]))).join('  ');
@@ -66,7 +66,7 @@ export function finalReport(results: Result[]): string {
   const out: string[] = [];
   if (cmp.length) {
     out.push('Server (HTTP, every response checked) vs raw driver baseline (same rows, no HTTP/engine/knex). Latencies in ms.');
-    out.push('srv ELU = server (main) thread busy; cli ELU = load-generator thread busy; ELU = raw driver thread busy; CPU = whole machine, all cores.', '');
+    out.push('srv ELU = server (main) thread busy; srv ms/op = CPU time the server thread ran per operation; cli ELU = load-generator thread busy; ELU = raw driver thread busy; CPU = whole machine, all cores.', '');
     out.push(comparisonTable(cmp), '');
     for (const r of cmp) out.push(ratioLine(r));
   }

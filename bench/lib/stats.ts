@@ -1,4 +1,5 @@
 // Latency and throughput figures of one measured phase.
+import { readFileSync } from 'node:fs';
 
 export interface PhaseStats {
   /** Operations completed in the measured phase. */
@@ -59,4 +60,17 @@ export async function cpuSnapshot(): Promise<CpuSnapshot | undefined> {
 export function cpuBusy(a: CpuSnapshot | undefined, b: CpuSnapshot | undefined): number | undefined {
   if (!a || !b || b.total === a.total) return undefined;
   return (b.busy - a.busy) / (b.total - a.total);
+}
+
+/**
+ * CPU time this thread has run, in ns (Linux: /proc/thread-self/schedstat), or undefined. Unlike
+ * event-loop utilization it leaves out the time the thread was ready but waiting for a core (taken
+ * by PostgreSQL's backends or the load generator on a small machine).
+ */
+export function threadCpuNs(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
 }

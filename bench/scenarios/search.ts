@@ -85,7 +85,8 @@ export const searchScenario: Scenario = {
           for (const c of cases) {
             const caseName = `${NAME}/${op}/c${c}`;
             const count = scaled(COUNT[op][c], walk);
-            const warm = walk ? (c === 1 ? 1 : 0) : Math.max(c, Math.round(count / 10));
+            // (half the count: with a tenth, the first cases measured code still being compiled)
+            const warm = walk ? (c === 1 ? 1 : 0) : Math.max(c, Math.round(count / 2));
             const spec = { op, warmup: newKeysPlan(key, warm, c), plan: newKeysPlan(key + warm, count, c) };
             key += warm + count;
             ctx.log(`  ${caseName}: ${count} ${walk ? `walks of ~${Math.round(avgMatches)} results` : 'searches'} (+${warm} warm-up) via HTTP, then raw SQL`);
