@@ -14,6 +14,7 @@ import type { Bundle, BundleEntry, Resource } from './types.js';
 import { etag, httpDate, nextTimestamp, parseETag } from './versioning.js';
 import { validateResource } from './validation.js';
 import { putShaped } from './shape.js';
+import { peekStored, shareStored, storedJson } from './stored-json.js';
 import { makeBundle } from './bundle.js';
 import { applyFhirPathPatch, applyJsonPatch } from './patch.js';
 import { buildCapabilityStatement } from './capability.js';
@@ -553,10 +554,13 @@ export class FhirEngine {
       const refs: { resourceType: string; id: string }[] = [];
       for (const spec of specs.inc) {
         for (const v of frontier) {
-          if (!v.resource || (spec.sourceType !== '*' && spec.sourceType !== v.resourceType)) continue;
+          if (spec.sourceType !== '*' && spec.sourceType !== v.resourceType) continue;
+          // (read, not taken: the page's resources still go out as their stored text)
+          const resource = peekStored<Resource>(v, 'resource');
+          if (!resource) continue;
           const codes = spec.param === '*' ? this.defs.searchParams(v.resourceType).filter((p) => p.type === 'reference').map((p) => p.code) : [spec.param];
           for (const code of codes) {
-            for (const val of this.indexer.valuesOf(v.resource, code)) {
+            for (const val of this.indexer.valuesOf(resource, code)) {
               if (val.type !== 'reference' || !val.targetType || !val.targetId) continue;
               if (spec.targetType && spec.targetType !== val.targetType) continue;
               refs.push({ resourceType: val.targetType, id: val.targetId });
@@ -626,12 +630,12 @@ export class FhirEngine {
     const entries: BundleEntry[] = page.rows.map(({ version: v }) => {
       const url = `${v.resourceType}/${v.id}`;
       const method = v.deleted ? 'DELETE' : v.versionId === 1 ? 'POST' : 'PUT';
-      return {
-        fullUrl: `${base}/${url}`,
-        ...(v.resource ? { resource: v.resource } : {}),
-        request: { method, url: method === 'POST' ? v.resourceType : url },
-        response: { status: v.deleted ? '204 No Content' : v.versionId === 1 ? '201 Created' : '200 OK', etag: etag(v.versionId), lastModified: v.lastUpdated },
-      };
+      const entry: BundleEntry = { fullUrl: `${base}/${url}` };
+      // (a stored text passes through unread)
+      if (storedJson(v, 'resource') !== undefined || v.resource) shareStored(entry, 'resource', v);
+      entry.request = { method, url: method === 'POST' ? v.resourceType : url };
+      entry.response = { status: v.deleted ? '204 No Content' : v.versionId === 1 ? '201 Created' : '200 OK', etag: etag(v.versionId), lastModified: v.lastUpdated };
+      return entry;
     });
     const path = [scope.resourceType, scope.id, '_history'].filter(Boolean).join('/');
     const used = query.filter(([k]) => k !== '_ct');

@@ -12,7 +12,7 @@ import type { Resource } from './types.js';
  * entries would keep each text until a full collection, and an export reads a great many of them).
  */
 const SLOTS = Symbol('hestia.storedJson');
-interface Slot { text?: string; source?: () => unknown; value?: unknown }
+interface Slot { text?: string; from?: { resource?: Resource }; value?: unknown }
 type Holder = { [SLOTS]?: Record<string, Slot> };
 
 /**
@@ -29,9 +29,9 @@ function accessorOf(key: string): PropertyDescriptor {
       configurable: true,
       get(this: Holder) {
         const slot = this[SLOTS]![key];
-        if (slot.text !== undefined || slot.source) {
-          slot.value = slot.source ? slot.source() : JSON.parse(slot.text!);
-          slot.text = slot.source = undefined;
+        if (slot.text !== undefined || slot.from) {
+          slot.value = slot.from ? slot.from.resource : JSON.parse(slot.text!);
+          slot.text = slot.from = undefined;
         }
         return slot.value;
       },
@@ -45,14 +45,14 @@ function accessorOf(key: string): PropertyDescriptor {
 }
 
 /**
- * Defines `holder[key]` as the resource stored as `text`, parsed on first access (`source` instead
- * of parsing, when the value comes from another lazy holder). Until then storedJson() gives the text.
+ * Defines `holder[key]` as the resource stored as `text`, parsed on first access (or taken from
+ * `from`, another lazy holder of the same text, instead of parsing). Until then storedJson() gives the text.
  */
-export function defineStored(holder: object, key: string, text: string, source?: () => unknown): void {
+export function defineStored(holder: object, key: string, text: string, from?: { resource?: Resource }): void {
   const h = holder as Holder;
   let slots = h[SLOTS];
   if (!slots) Object.defineProperty(h, SLOTS, { value: (slots = {}), enumerable: false });
-  slots[key] = { text, source };
+  slots[key] = { text, from };
   Object.defineProperty(holder, key, accessorOf(key));
 }
 
@@ -61,11 +61,21 @@ export function storedJson(holder: object, key: string): string | undefined {
   return (holder as Holder)[SLOTS]?.[key]?.text;
 }
 
+/**
+ * `holder[key]` for a look that changes nothing: parsed afresh from the stored text while that is
+ * unread, which then still goes out as it is (reading `holder[key]` would put the parsed value in
+ * its place, to be serialized again).
+ */
+export function peekStored<T>(holder: object, key: string): T | undefined {
+  const text = storedJson(holder, key);
+  return text === undefined ? (holder as Record<string, T | undefined>)[key] : (JSON.parse(text) as T);
+}
+
 /** `holder[key]` is `from`'s resource: the same stored text while unread, else the value. */
 export function shareStored(holder: object, key: string, from: { resource?: Resource }): void {
   const text = storedJson(from, 'resource');
   if (text === undefined) (holder as Record<string, unknown>)[key] = from.resource;
-  else defineStored(holder, key, text, () => from.resource);
+  else defineStored(holder, key, text, from);
 }
 
 /**
@@ -95,7 +105,8 @@ export function jsonPieces(holder: object, key: string): string[] {
     let members = 0;
     for (const k of Object.keys(e)) {
       if (k !== 'resource' && e[k] === undefined) continue;
-      open += `${members++ ? ',' : '{'}${JSON.stringify(k)}:`;
+      open += members++ ? ',' : '{';
+      open += memberName(k);
       if (k === 'resource') {
         out.push(open, text);
         open = '';
@@ -105,6 +116,17 @@ export function jsonPieces(holder: object, key: string): string[] {
   });
   out.push(`${open}]}`);
   return out;
+}
+
+/** `"name":`, kept for the few names entries have (a Bundle writes the same ones for every entry). */
+const memberNames = new Map<string, string>();
+function memberName(k: string): string {
+  let t = memberNames.get(k);
+  if (t === undefined) {
+    t = `${JSON.stringify(k)}:`;
+    if (memberNames.size < 64) memberNames.set(k, t);
+  }
+  return t;
 }
 
 /** The whole text of jsonPieces(holder, key). */

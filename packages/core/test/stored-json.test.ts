@@ -1,7 +1,7 @@
 // Resources held as their stored JSON text: parsed only when read, written out as the text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineStored, jsonPieces, shareStored, storedJson, stringifyWithStored, withContent, type FhirResponse, type StoredVersion } from '../src/index.js';
+import { defineStored, jsonPieces, peekStored, shareStored, storedJson, stringifyWithStored, withContent, type FhirResponse, type StoredVersion } from '../src/index.js';
 
 const TEXT = '{"resourceType":"Patient","id":"p1","name":[{"family":"Stored \\u0000 \\"quoted\\""}]}';
 const version = (): StoredVersion => withContent({ resourceType: 'Patient', id: 'p1', versionId: 1, lastUpdated: '2026-01-01T00:00:00.000Z', deleted: false }, TEXT);
@@ -66,4 +66,15 @@ test('jsonPieces: each unread stored text is a piece of its own, and the pieces 
   assert.equal(pieces.join(''), JSON.stringify(res.body));
   // No stored text anywhere: one piece, plain JSON.
   assert.deepEqual(jsonPieces({ body: { resourceType: 'Bundle', entry: [] } }, 'body'), ['{"resourceType":"Bundle","entry":[]}']);
+});
+
+test('peekStored: the value, parsed afresh each time, while the text stays to go out as it is', () => {
+  const v = version();
+  const a = peekStored<{ id: string }>(v, 'resource')!, b = peekStored<{ id: string }>(v, 'resource')!;
+  assert.equal(a.id, 'p1');
+  assert.notEqual(a, b);
+  assert.equal(storedJson(v, 'resource'), TEXT);
+  // Once read (and so perhaps changed), the value itself.
+  v.resource!.id = 'changed';
+  assert.equal(peekStored<{ id: string }>(v, 'resource')!.id, 'changed');
 });

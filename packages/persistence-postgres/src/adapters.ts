@@ -22,6 +22,8 @@ const UTC_TEXT = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
 
 /** PostgreSQL's text of a timestamptz ('2026-11-29 08:25:14.232+00' in a UTC session) as '2026-11-29T08:25:14.232Z'. */
 export function timestamptzToIso(v: string): string {
+  // Most values have milliseconds (Hestia writes them so): sliced into place, no match needed.
+  if (v.length === 26 && v.charCodeAt(10) === 32 && v.charCodeAt(19) === 46 && v.endsWith('+00')) return `${v.slice(0, 10)}T${v.slice(11, 23)}Z`;
   const m = UTC_TEXT.exec(v);
   if (!m) return new Date(v).toISOString();
   return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;

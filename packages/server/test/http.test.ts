@@ -37,6 +37,29 @@ describe('HTTP API on PostgreSQL', { skip: unavailable }, () => {
     assert.equal(Object.keys(body)[0], 'resourceType');
   });
 
+  test('a search Bundle of stored resources with non-ASCII text: Content-Length counts bytes, the text arrives intact', async () => {
+    const names = ['Zoë Ñúñez', '山田 太郎', 'Ørsted 🚑'];
+    const ids: string[] = [];
+    for (const given of names) {
+      const res = await fetch(`${srv.url}/Patient`, { method: 'POST', headers: json, body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Bytecount', given: [given] }] }) });
+      assert.equal(res.status, 201);
+      ids.push((await res.json()).id);
+    }
+    const res = await fetch(`${srv.url}/Patient?family:exact=Bytecount&_sort=_id`);
+    assert.equal(res.status, 200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.equal(Number(res.headers.get('content-length')), bytes.length);
+    const bundle = JSON.parse(bytes.toString('utf8'));
+    assert.equal(bundle.total, 3);
+    assert.deepEqual(bundle.entry.map((e: { resource: { id: string } }) => e.resource.id), [...ids].sort());
+    const byId = new Map(ids.map((id, i) => [id, names[i]]));
+    for (const e of bundle.entry) {
+      assert.equal(e.fullUrl, `${srv.url}/Patient/${e.resource.id}`);
+      assert.deepEqual(e.search, { mode: 'match' });
+      assert.deepEqual(e.resource.name[0].given, [byId.get(e.resource.id)]);
+    }
+  });
+
   test('_pretty, _summary and _elements on read', async () => {
     const p = await (await fetch(`${srv.url}/Patient`, { method: 'POST', headers: json, body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Shape' }], gender: 'female', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">x</div>' }, communication: [{ language: { text: 'en' } }] }) })).json();
     const pretty = await (await fetch(`${srv.url}/Patient/${p.id}?_pretty=true`)).text();
