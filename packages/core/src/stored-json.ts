@@ -51,7 +51,8 @@ function accessorOf(key: string): PropertyDescriptor {
 export function defineStored(holder: object, key: string, text: string, from?: { resource?: Resource }): void {
   const h = holder as Holder;
   let slots = h[SLOTS];
-  if (!slots) Object.defineProperty(h, SLOTS, { value: (slots = {}), enumerable: false });
+  // (assigned, not defined non-enumerable: half the cost per holder; JSON, Object.keys and for…in skip symbols anyway)
+  if (!slots) h[SLOTS] = slots = {};
   slots[key] = { text, from };
   Object.defineProperty(holder, key, accessorOf(key));
 }

@@ -177,11 +177,13 @@ export class SqlSession implements PersistenceSession {
     const hasMore = rows.length > query.count;
     if (hasMore) rows = rows.slice(0, query.count);
     if (query.before) rows.reverse();
-    const nSort = query.sort.length;
-    const page: SearchPage = {
-      hasMore,
-      rows: rows.map((row) => ({ version: toVersion(row), key: [...Array.from({ length: nSort }, (_, i) => plain(row[`k${i}`]) ?? null), plain(row.rid)] })),
+    const sortCols = query.sort.map((_, i) => `k${i}`);
+    const keyOf = (row: Row) => {
+      const key: unknown[] = sortCols.map((c) => plain(row[c]) ?? null);
+      key.push(plain(row.rid));
+      return key;
     };
+    const page: SearchPage = { hasMore, rows: rows.map((row) => ({ version: toVersion(row), key: keyOf(row) })) };
     if (count) page.total = Number((await this.db.raw(count.text, count.bindings as Bindings)).rows[0].n);
     return page;
   }
