@@ -17,7 +17,11 @@ const JSON_FIELDS: Record<string, string> = {
   ref_type: 'targetType', ref_id: 'targetId', ref_url: 'url', uri: 'value', q_system: 'system', q_code: 'code',
 };
 
-type LocalRef = Extract<SearchExpr, { kind: 'value' }> & { predicate: { type: 'reference'; targetType: string; targetId: string } };
+type ValueExpr = Extract<SearchExpr, { kind: 'value' }>;
+/** Value tests of an AND joined in one exists, at most (the planner orders joins well up to 8 relations). */
+const JOINED = 4;
+
+type LocalRef = ValueExpr & { predicate: { type: 'reference'; targetType: string; targetId: string } };
 /** A local reference test (Type/id), which can share one IN list with others of its parameter and type. */
 const isLocalRef = (e: SearchExpr): e is LocalRef =>
   e.kind === 'value' && e.predicate.type === 'reference' && e.predicate.url === undefined && !!e.predicate.targetType && e.predicate.targetId !== undefined;
@@ -75,7 +79,7 @@ export class SqlBuilder {
   expr(e: SearchExpr, r: string, types: string[]): string {
     const d = this.dialect;
     switch (e.kind) {
-      case 'and': return e.exprs.length ? `(${e.exprs.map((x) => this.expr(x, r, types)).join(' and ')})` : d.alwaysTrue;
+      case 'and': return e.exprs.length ? this.and(e.exprs, r, types) : d.alwaysTrue;
       case 'or': return e.exprs.length ? this.or(e.exprs, r, types) : d.alwaysFalse;
       case 'not': return `not ${this.expr(e.expr, r, types)}`;
       case 'id': return e.ids.length ? `${r}.id in (${e.ids.map((id) => this.bind(id)).join(', ')})` : d.alwaysFalse;
@@ -92,11 +96,7 @@ export class SqlBuilder {
       case 'value': {
         const i = this.alias('i');
         // Index rows carry their resource's type, and the partial indexes lead with it.
-        // (parts built in text order: each binds its values as it is written)
-        const head = `exists (select 1 from search_index ${i} where ${i}.rid = ${r}.rid and ${i}.resource_type = ${r}.resource_type and ${i}.code = ${this.bind(e.param.code)}`;
-        const test = this.predicate(e.predicate, tableCols(i), i);
-        const bound = e.predicate.type === 'date' && types.length === 1 ? this.lowBound(e.predicate.range, i, types[0], e.param.code) : '';
-        return `${head} and ${test}${bound})`;
+        return `exists (select 1 from search_index ${i} where ${i}.rid = ${r}.rid and ${i}.resource_type = ${r}.resource_type and ${this.valueTest(e, i, types)})`;
       }
       case 'chain': {
         const i = this.alias('c'), t = this.alias('t');
@@ -111,6 +111,42 @@ export class SqlBuilder {
           + ` and ${i}.ref_id = ${r}.id and ${i}.ref_type = ${r}.resource_type and ${d.notDeleted(s)} and ${this.expr(e.expr, s, [e.sourceType])})`;
       }
     }
+  }
+
+  /** The test of one index row `i` for a value expression: its parameter, its predicate. */
+  private valueTest(e: ValueExpr, i: string, types: string[]): string {
+    // (parts built in text order: each binds its values as it is written)
+    const code = `${i}.code = ${this.bind(e.param.code)}`;
+    const test = this.predicate(e.predicate, tableCols(i), i);
+    const bound = e.predicate.type === 'date' && types.length === 1 ? this.lowBound(e.predicate.range, i, types[0], e.param.code) : '';
+    return `${code} and ${test}${bound}`;
+  }
+
+  /**
+   * An AND. Its value tests (up to JOINED at a time) are one exists over their index rows joined by
+   * rid, not one exists each: the planner can then meet the tests on the index rows alone and read
+   * only the resources that pass all of them. (With one exists each it must join a resource to the
+   * rows of one test before it may check the next: code + one month of dates read a thousand
+   * resources for the 150 that had the code, 6.2 ms against 4.7 ms.)
+   */
+  private and(exprs: SearchExpr[], r: string, types: string[]): string {
+    const values = exprs.filter((x): x is ValueExpr => x.kind === 'value');
+    const parts: string[] = [];
+    for (let k = 0; values.length > 1 && k < values.length; k += JOINED) {
+      const group = values.slice(k, k + JOINED);
+      if (group.length === 1) {
+        parts.push(this.expr(group[0], r, types));
+        continue;
+      }
+      const a = this.alias('i');
+      const joins = group.slice(1).map((v) => {
+        const b = this.alias('i');
+        return ` join search_index ${b} on ${b}.rid = ${a}.rid and ${b}.resource_type = ${a}.resource_type and ${this.valueTest(v, b, types)}`;
+      }).join('');
+      parts.push(`exists (select 1 from search_index ${a}${joins} where ${a}.rid = ${r}.rid and ${a}.resource_type = ${r}.resource_type and ${this.valueTest(group[0], a, types)})`);
+    }
+    for (const x of exprs) if (!(values.length > 1 && x.kind === 'value')) parts.push(this.expr(x, r, types));
+    return `(${parts.join(' and ')})`;
   }
 
   /**

@@ -72,6 +72,20 @@ export const SEARCH_CASES: { name: string; query: SearchQuery }[] = [
       ],
     }),
   },
+  {
+    name: 'and of value tests: joined in one exists (code + date, with the low bound), the rest of the and apart',
+    query: q(['Observation'], {
+      kind: 'and', exprs: [
+        value(code, { type: 'token', system: 'http://loinc.org', code: '8302-2' }),
+        { kind: 'missing', param: p('value-quantity', 'quantity'), missing: false },
+        value(p('date', 'date'), { type: 'date', range: { prefix: 'ge', conds: [{ bound: 'high', op: '>=', value: T2020 }, { bound: 'low', op: '<', value: T2020 + 31 * DAY }], negate: false } }),
+      ],
+    }),
+  },
+  {
+    name: 'and of six value tests: four joined, then two',
+    query: q(['Patient'], { kind: 'and', exprs: ['a', 'b', 'c', 'd', 'e', 'f'].map((v) => value(p(`t${v}`, 'token'), { type: 'token', code: v })) }),
+  },
   { name: 'empty and / empty or', query: q(['Patient'], { kind: 'and', exprs: [{ kind: 'and', exprs: [] }, { kind: 'not', expr: { kind: 'or', exprs: [] } }] }) },
   { name: 'chain', query: q(['Observation'], { kind: 'chain', param: subject, targetTypes: ['Patient'], expr: value(family, { type: 'string', match: 'starts', value: 'chal' }) }) },
   {
