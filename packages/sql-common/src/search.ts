@@ -131,22 +131,23 @@ export class SqlBuilder {
    */
   private and(exprs: SearchExpr[], r: string, types: string[]): string {
     const values = exprs.filter((x): x is ValueExpr => x.kind === 'value');
+    if (values.length < 2) return `(${exprs.map((x) => this.expr(x, r, types)).join(' and ')})`;
     const parts: string[] = [];
-    for (let k = 0; values.length > 1 && k < values.length; k += JOINED) {
-      const group = values.slice(k, k + JOINED);
-      if (group.length === 1) {
-        parts.push(this.expr(group[0], r, types));
-        continue;
-      }
-      const a = this.alias('i');
-      const joins = group.slice(1).map((v) => {
-        const b = this.alias('i');
-        return ` join search_index ${b} on ${b}.rid = ${a}.rid and ${b}.resource_type = ${a}.resource_type and ${this.valueTest(v, b, types)}`;
-      }).join('');
-      parts.push(`exists (select 1 from search_index ${a}${joins} where ${a}.rid = ${r}.rid and ${a}.resource_type = ${r}.resource_type and ${this.valueTest(group[0], a, types)})`);
-    }
-    for (const x of exprs) if (!(values.length > 1 && x.kind === 'value')) parts.push(this.expr(x, r, types));
+    for (let k = 0; k < values.length; k += JOINED) parts.push(this.joined(values.slice(k, k + JOINED), r, types));
+    for (const x of exprs) if (x.kind !== 'value') parts.push(this.expr(x, r, types));
     return `(${parts.join(' and ')})`;
+  }
+
+  /** One exists over the index rows of `group`'s value tests, joined by rid (see and()). */
+  private joined(group: ValueExpr[], r: string, types: string[]): string {
+    if (group.length === 1) return this.expr(group[0], r, types);
+    const a = this.alias('i');
+    // (the joined rows' tests come first in the text, so they bind first)
+    const joins = group.slice(1).map((v) => {
+      const b = this.alias('i');
+      return ` join search_index ${b} on ${b}.rid = ${a}.rid and ${b}.resource_type = ${a}.resource_type and ${this.valueTest(v, b, types)}`;
+    }).join('');
+    return `exists (select 1 from search_index ${a}${joins} where ${a}.rid = ${r}.rid and ${a}.resource_type = ${r}.resource_type and ${this.valueTest(group[0], a, types)})`;
   }
 
   /**
