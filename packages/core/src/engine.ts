@@ -571,7 +571,6 @@ export class FhirEngine {
       const fresh = refs.filter((r) => !seen.has(`${r.resourceType}/${r.id}`));
       if (fresh.length) found.push(...(await s.readMany(dedupeRefs(fresh))).filter((v) => !v.deleted));
       for (const spec of specs.rev) {
-        if (spec.sourceType === '*' || spec.param === '*') throw badRequest('_revinclude needs an explicit Type:parameter.');
         const targets = frontier.filter((v) => !spec.targetType || spec.targetType === v.resourceType);
         if (!targets.length) continue;
         const where: SearchExpr = { kind: 'or', exprs: targets.map((v) => ({ kind: 'value', param: { code: spec.param, type: 'reference' }, predicate: { type: 'reference', targetType: v.resourceType, targetId: v.id } })) };

@@ -11,7 +11,6 @@ import { parseQuery } from './query.js';
 import { shapeResource } from './shape.js';
 import { storedJson } from './stored-json.js';
 import { resolveTerminology } from './terminology.js';
-import type { Resource } from './types.js';
 
 export type ExportLevel = 'system' | 'patient' | 'group';
 

@@ -1,5 +1,5 @@
 // Content negotiation: FHIR JSON and XML in and out (https://hl7.org/fhir/R4/http.html#mime-type).
-import { FhirError, fromXml, jsonPieces, toXml, type FhirDefinitions, type FhirResponse, type Resource } from '@hestia/core';
+import { FhirError, fromXml, jsonPieces, toXml, type FhirDefinitions, type FhirResponse } from '@hestia/core';
 
 export type Format = 'json' | 'xml';
 

@@ -103,6 +103,8 @@ export function searchCommonSuite(fx: Fixture): void {
       ['Patient', '_total=all'],
       ['Patient', '_include=Patient:no-such-param'],
       ['Patient', '_include=nonsense'],
+      ['Patient', '_revinclude=*'],
+      ['Patient', '_revinclude:iterate=Observation:*'],
       ['Patient', '_has:Observation:subject=x'],
       ['Patient', '_has:NoSuchType:subject:code=x'],
       ['Observation', 'subject:Patient.no-such-param=x'],

@@ -4,7 +4,7 @@
 import { describe, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Fixture } from '../index.js';
-import { Dataset, getBundle, idsOf, q, searchTable, sorted } from './support.js';
+import { Dataset, getBundle, idsOf, q, searchTable, sorted, walk } from './support.js';
 
 const CODES = 'http://hestia.test/link-codes';
 
@@ -20,8 +20,8 @@ export function searchLinksSuite(fx: Fixture): void {
       await ds.create({
         acme: { resourceType: 'Organization', name: 'Acme Health' },
         beta: { resourceType: 'Organization', name: 'Beta Clinic' },
-        pA: { resourceType: 'Patient', name: [{ family: 'Chainer' }], managingOrganization: { reference: ds.ref('acme') } },
-        pB: { resourceType: 'Patient', name: [{ family: 'Linker' }], managingOrganization: { reference: ds.ref('beta') } },
+        pA: { resourceType: 'Patient', name: [{ family: 'Chainer' }], birthDate: '1980-02-03', managingOrganization: { reference: ds.ref('acme') } },
+        pB: { resourceType: 'Patient', name: [{ family: 'Linker' }], birthDate: '1970-01-01', managingOrganization: { reference: ds.ref('beta') } },
         pC: { resourceType: 'Patient', name: [{ family: 'Orphan' }] },
         e1: { resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, subject: { reference: ds.ref('pA') } },
         e2: { resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, subject: { reference: ds.ref('pB') } },
@@ -104,6 +104,43 @@ export function searchLinksSuite(fx: Fixture): void {
         assert.deepEqual(sorted(idsOf(b).map((id) => ds.label(id))), ['oA1', 'oA2']);
         assert.deepEqual(idsOf(b, 'include').map((id) => ds.label(id)), ['pA']);
         assert.equal(b.entry!.length, 3);
+      });
+
+      // Each page includes what its own matches reference (or are referenced by), nothing of the
+      // next page's, in either direction and with or without a sort.
+      const pageCases: [string, string, Record<string, string[]>][] = [
+        ['Observation', 'code=y&_include=Observation:subject', { oA2: ['pA'], oB1: ['pB'], oC1: ['pC'] }],
+        ['Observation', 'code=y&_include=Observation:subject&_sort=-_id', { oA2: ['pA'], oB1: ['pB'], oC1: ['pC'] }],
+        ['Patient', 'family=chainer,linker,orphan&_revinclude=Encounter:subject&_include=Patient:organization', { pA: ['e1', 'acme'], pB: ['e2', 'beta'], pC: [] }],
+        ['Patient', 'family=chainer,linker,orphan&_revinclude=Encounter:subject&_sort=-birthdate', { pA: ['e1'], pB: ['e2'], pC: [] }],
+      ];
+      for (const [type, query, expected] of pageCases) {
+        test(`pages of one: ${type}?${query}, next then previous`, async () => {
+          const first = await getBundle(fx, type, [...q(query), ['_count', '1'], ds.tagQuery]);
+          const forward = await walk(fx, first, 'next');
+          const back = await walk(fx, forward[forward.length - 1], 'previous');
+          for (const page of [...forward, ...back]) {
+            const [match, ...more] = idsOf(page).map((id) => ds.label(id));
+            assert.deepEqual(more, []);
+            assert.deepEqual(sorted(idsOf(page, 'include').map((id) => ds.label(id))), sorted(expected[match]), `includes of ${match}`);
+          }
+          assert.deepEqual(sorted(forward.map((p) => ds.label(idsOf(p)[0]))), sorted(Object.keys(expected)));
+          assert.equal(back.length, forward.length);
+        });
+      }
+
+      test('deleted resources are not included', async () => {
+        // (a dataset of its own: the deletions change nothing the other tests search)
+        const own = new Dataset(fx, 'links-deleted');
+        const obs = (code: string, subject: string) => ({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: CODES, code }] }, subject: { reference: own.ref(subject) } });
+        await own.create({ gone: { resourceType: 'Patient', name: [{ family: 'Gone' }] }, kept: { resourceType: 'Patient', name: [{ family: 'Kept' }] } });
+        await own.create({ oG1: obs('gone', 'gone'), oG2: obs('gone', 'kept'), oG3: obs('gone-too', 'kept') });
+        for (const label of ['gone', 'oG3']) assert.equal((await fx.client.request('DELETE', own.ref(label))).status, 204);
+        const inc = await getBundle(fx, 'Observation', [['code', 'gone'], ['_include', 'Observation:subject'], own.tagQuery]);
+        assert.deepEqual(sorted(idsOf(inc).map((id) => own.label(id))), ['oG1', 'oG2']);
+        assert.deepEqual(idsOf(inc, 'include').map((id) => own.label(id)), ['kept']);
+        const rev = await getBundle(fx, 'Patient', [['_id', own.id('kept')], ['_revinclude', 'Observation:subject']]);
+        assert.deepEqual(idsOf(rev, 'include').map((id) => own.label(id)), ['oG2']);
       });
     });
   });

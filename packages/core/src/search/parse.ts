@@ -168,6 +168,8 @@ export class SearchParser {
   private includeSpec(name: string, value: string): IncludeSpec {
     const iterate = name.endsWith(':iterate');
     const parts = value.split(':');
+    // (a reverse include names the parameter to look up: there is no index of "every reference to")
+    if (name.startsWith('_revinclude') && (value === '*' || parts[1] === '*')) throw badRequest(`${name} needs an explicit Type:parameter, got '${value}'.`);
     if (value === '*') return { sourceType: '*', param: '*', iterate };
     if (parts.length < 2 || parts.length > 3) throw badRequest(`${name} must be Type:param[:targetType] or *, got '${value}'.`);
     const [sourceType, param, targetType] = parts;
