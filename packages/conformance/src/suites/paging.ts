@@ -1,29 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle } from '@hestia/core';
-import { BASE } from '../client.js';
 import type { Fixture } from '../index.js';
-
-/** Follows a search's or history's `next` (or `previous`) links from `first`; returns every page. */
-async function walk(fx: Fixture, first: Bundle, relation: 'next' | 'previous'): Promise<Bundle[]> {
-  const pages = [first];
-  for (let n = 0; n < 50; n++) {
-    const link = pages[pages.length - 1].link?.find((l) => l.relation === relation);
-    if (!link) return pages;
-    const url = new URL(link.url);
-    pages.push(await get(fx, url.pathname.slice(new URL(BASE).pathname.length + 1), [...url.searchParams]));
-  }
-  throw new Error('more than 50 pages');
-}
+import { getBundle as get, walk } from './support.js';
 
 /** The matched ids of a search page (or the ids of a history page), in order. */
 const ids = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode !== 'include').map((e) => e.resource!.id!);
-
-async function get(fx: Fixture, path: string, query: [string, string][]): Promise<Bundle> {
-  const res = await fx.client.request('GET', path, { query });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body as Bundle;
-}
 
 export function pagingSuite(fx: Fixture): void {
   test('paging: next links visit every match once in sort order (nulls last), previous links walk back', async () => {
