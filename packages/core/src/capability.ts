@@ -36,7 +36,9 @@ export function buildCapabilityStatement(engine: FhirEngine): Resource {
       type,
       profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
       interaction: typeInteractions,
+      // (If-Match is honoured for every type; where it is required, the documentation says so)
       versioning: 'versioned-update',
+      ...(engine.versioningOf(type) === 'versioned-update' ? { documentation: 'Updates and patches of an existing resource need an If-Match header with its current version (ETag).' } : {}),
       readHistory: true,
       updateCreate: options.allowCreateOnUpdate,
       conditionalCreate: true,

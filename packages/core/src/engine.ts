@@ -28,6 +28,8 @@ export interface EngineOptions {
   fhirVersion?: FhirVersionName;
   /** PUT to a new id creates the resource (update-as-create). */
   allowCreateOnUpdate?: boolean;
+  /** Whether updates must name the version they replace: a default and overrides by resource type (default 'versioned'). */
+  versioning?: { default?: VersioningPolicy; resourceTypes?: Record<string, VersioningPolicy> };
   /** Most resources one conditional delete may remove; more matches give 412. */
   conditionalDeleteMax?: number;
   defaultCount?: number;
@@ -44,6 +46,15 @@ export interface EngineOptions {
   /** Told about unexpected errors (bugs, database failures) that reach the caller as a bare 500. */
   onInternalError?: (err: unknown) => void;
 }
+
+/**
+ * 'versioned': every change makes a new version; If-Match is honoured when sent. 'versioned-update':
+ * as well, every update of an existing resource and every patch must send If-Match (the version it
+ * replaces), so that no client overwrites a change it has not seen. (Hestia keeps every version:
+ * 'no-version' is not offered.)
+ */
+export type VersioningPolicy = 'versioned' | 'versioned-update';
+export const VERSIONING_POLICIES: readonly VersioningPolicy[] = ['versioned', 'versioned-update'];
 
 export interface RestSecurity {
   /** Whether the host answers CORS requests. */
@@ -73,7 +84,8 @@ export class FhirEngine {
   readonly indexer: Indexer;
   readonly parser: SearchParser;
   readonly adapter: PersistenceAdapter;
-  readonly options: Required<Omit<EngineOptions, 'adapter' | 'pagingSecret' | 'fhirVersion' | 'onInternalError' | 'security'>> & Pick<EngineOptions, 'security'>;
+  readonly options: Required<Omit<EngineOptions, 'adapter' | 'pagingSecret' | 'fhirVersion' | 'onInternalError' | 'security' | 'versioning'>> & Pick<EngineOptions, 'security'>
+    & { versioning: { default: VersioningPolicy; resourceTypes: Record<string, VersioningPolicy> } };
   private readonly cursors: CursorCodec;
   private readonly onInternalError?: (err: unknown) => void;
   private capability?: Resource;
@@ -87,6 +99,7 @@ export class FhirEngine {
     this.indexer = new Indexer(this.defs, opts.adapter.capabilities.fullText);
     this.options = {
       allowCreateOnUpdate: opts.allowCreateOnUpdate ?? true,
+      versioning: { default: opts.versioning?.default ?? 'versioned', resourceTypes: { ...opts.versioning?.resourceTypes } },
       conditionalDeleteMax: opts.conditionalDeleteMax ?? 10,
       defaultCount: opts.defaultCount ?? 20,
       maxCount: opts.maxCount ?? 1000,
@@ -95,6 +108,10 @@ export class FhirEngine {
       software: opts.software ?? { name: 'Hestia', version: '0.1.0' },
       security: opts.security,
     };
+    for (const [type, policy] of [['*', this.options.versioning.default], ...Object.entries(this.options.versioning.resourceTypes)]) {
+      if (type !== '*' && !this.defs.isResourceType(type)) throw new Error(`versioning: '${type}' is not a resource type.`);
+      if (!VERSIONING_POLICIES.includes(policy as VersioningPolicy)) throw new Error(`versioning: '${policy}' is not one of ${VERSIONING_POLICIES.join(', ')}.`);
+    }
     this.parser = new SearchParser(this.defs, { defaultCount: this.options.defaultCount, maxCount: this.options.maxCount, fullText: opts.adapter.capabilities.fullText }, (t) => this.indexer.indexedParams(t));
     this.cursors = new CursorCodec(opts.pagingSecret);
     this.onInternalError = opts.onInternalError;
@@ -345,6 +362,7 @@ export class FhirEngine {
     if (expected !== undefined && (!cur || cur.deleted || cur.versionId !== expected)) {
       throw preconditionFailed(cur ? `Version conflict: ${type}/${id} is at version ${cur.versionId}${cur.deleted ? ' (deleted)' : ''}, not ${expected}.` : `${type}/${id} does not exist (If-Match ${expected}).`);
     }
+    if (cur && !cur.deleted) this.requireIfMatch(type, id, expected);
     if (!cur && !this.options.allowCreateOnUpdate) throw methodNotAllowed(`${type}/${id} does not exist and this server does not create resources on update.`);
     const versionId = (cur?.versionId ?? 0) + 1;
     const now = nextTimestamp();
@@ -353,6 +371,17 @@ export class FhirEngine {
     if (type === 'SearchParameter') this.registerSearchParameter(r);
     const created = !cur || cur.deleted;
     return this.writeResponse(req, { resourceType: type, id, versionId, lastUpdated: now, deleted: false, resource: r }, created ? 201 : 200);
+  }
+
+  /** The versioning policy of a resource type (EngineOptions.versioning). */
+  versioningOf(type: string): VersioningPolicy {
+    return this.options.versioning.resourceTypes[type] ?? this.options.versioning.default;
+  }
+
+  /** Under 'versioned-update', a change of an existing resource without If-Match is refused (400, as R4 http.html#concurrency says). */
+  private requireIfMatch(type: string, id: string, expected: number | undefined): void {
+    if (expected !== undefined || this.versioningOf(type) !== 'versioned-update') return;
+    throw new FhirError(400, 'required', `${type}/${id} can only be changed with an If-Match header naming the version it replaces (its ETag, e.g. W/"3"): this server requires version-aware updates of ${type}.`);
   }
 
   async conditionalUpdate(type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
@@ -400,6 +429,7 @@ export class FhirEngine {
   private async doPatch(s: PersistenceSession, cur: StoredVersion, expected: number | undefined, req: FhirRequest): Promise<FhirResponse> {
     const { resourceType: type, id } = cur;
     if (expected !== undefined && cur.versionId !== expected) throw preconditionFailed(`Version conflict: ${type}/${id} is at version ${cur.versionId}, not ${expected}.`);
+    this.requireIfMatch(type, id, expected);
     const ct = (req.headers['content-type'] ?? '').toLowerCase();
     let patched: Resource;
     if (ct.includes('json-patch')) patched = applyJsonPatch(cur.resource!, req.body);
@@ -407,7 +437,7 @@ export class FhirEngine {
     else throw new FhirError(415, 'not-supported', 'PATCH takes application/json-patch+json or a FHIRPath Patch Parameters resource.');
     if (patched.resourceType !== type || patched.id !== id) throw new FhirError(422, 'processing', 'A patch may not change resourceType or id.');
     const body = this.checkBody(type, patched, id);
-    return this.doUpdate(s, type, id, body, cur, undefined, req);
+    return this.doUpdate(s, type, id, body, cur, expected, req);
   }
 
   async conditionalPatch(type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { FhirVersionName } from '@hestia/core';
+import { VERSIONING_POLICIES, type FhirVersionName, type VersioningPolicy } from '@hestia/core';
 
 export interface HestiaConfig {
   port: number;
@@ -40,6 +40,12 @@ export interface HestiaConfig {
   };
   limits: { maxBodyBytes: number; defaultCount: number; maxCount: number; conditionalDeleteMax: number; maxIncludes: number; maxBundleEntries: number };
   allowCreateOnUpdate: boolean;
+  /**
+   * Whether updates must name the version they replace: 'versioned' (If-Match honoured when sent) or
+   * 'versioned-update' (required on every update and patch of an existing resource), by default and
+   * for given resource types.
+   */
+  versioning: { default: VersioningPolicy; resourceTypes: Record<string, VersioningPolicy> };
   /** Secret that signs paging tokens; set it when several instances serve one database. */
   pagingSecret: string;
   /** Application log and Prometheus metrics. */
@@ -144,6 +150,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   },
   limits: { maxBodyBytes: 10 * 1024 * 1024, defaultCount: 20, maxCount: 1000, conditionalDeleteMax: 10, maxIncludes: 1000, maxBundleEntries: 1000 },
   allowCreateOnUpdate: true,
+  versioning: { default: 'versioned', resourceTypes: {} },
   pagingSecret: '',
   observability: { logLevel: 'info', metrics: { enabled: true, role: '' } },
   audit: { location: hostname(), console: true, file: '', auditEvents: false },
@@ -174,6 +181,11 @@ const num = (v: string | undefined) => (v === undefined || v === '' ? undefined 
 const bool = (v: string | undefined) => (v === undefined || v === '' ? undefined : /^(1|true|yes|on)$/i.test(v));
 /** A comma-separated list. */
 const list = (v: string | undefined) => (v === undefined || v === '' ? undefined : v.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+/** Comma-separated `name=value` pairs. */
+const pairs = (v: string | undefined) => {
+  const items = list(v);
+  return items && Object.fromEntries(items.map((x) => [x.split('=')[0].trim(), x.slice(x.indexOf('=') + 1).trim()]));
+};
 /** A comma-separated list, or '*'. */
 const listOrAny = (v: string | undefined) => (v?.trim() === '*' ? ('*' as const) : list(v));
 
@@ -220,6 +232,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
       maxBundleEntries: num(env.HESTIA_MAX_BUNDLE_ENTRIES),
     },
     allowCreateOnUpdate: bool(env.HESTIA_ALLOW_CREATE_ON_UPDATE),
+    versioning: { default: env.HESTIA_VERSIONING as VersioningPolicy | undefined, resourceTypes: pairs(env.HESTIA_VERSIONING_RESOURCE_TYPES) as Record<string, VersioningPolicy> | undefined },
     pagingSecret: env.HESTIA_PAGING_SECRET,
     observability: { logLevel: env.HESTIA_LOG_LEVEL, metrics: { enabled: bool(env.HESTIA_METRICS_ENABLED), role: env.HESTIA_METRICS_ROLE } },
     audit: {
@@ -301,8 +314,18 @@ export function validateConfig(cfg: HestiaConfig): void {
   if (!(cfg.limits.maxBundleEntries >= 1)) problems.push('limits.maxBundleEntries must be at least 1');
   if (!LOG_LEVELS.includes(cfg.observability.logLevel)) problems.push(`observability.logLevel must be one of ${LOG_LEVELS.join(', ')}, not '${cfg.observability.logLevel}'`);
   if (cfg.observability.metrics.role && !cfg.security.enabled) problems.push('observability.metrics.role (HESTIA_METRICS_ROLE) needs security.enabled: without authentication no caller has a role');
-  problems.push(...securityProblems(cfg), ...corsProblems(cfg.cors), ...exportProblems(cfg.export));
+  problems.push(...versioningProblems(cfg.versioning), ...securityProblems(cfg), ...corsProblems(cfg.cors), ...exportProblems(cfg.export));
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
+}
+
+function versioningProblems(v: HestiaConfig['versioning']): string[] {
+  const problems: string[] = [];
+  const why = (p: string) => (p === 'no-version' ? ' (Hestia keeps every version)' : '');
+  if (!VERSIONING_POLICIES.includes(v.default)) problems.push(`versioning.default (HESTIA_VERSIONING) must be one of ${VERSIONING_POLICIES.join(', ')}, not '${v.default}'${why(v.default)}`);
+  for (const [type, p] of Object.entries(v.resourceTypes)) {
+    if (!VERSIONING_POLICIES.includes(p)) problems.push(`versioning.resourceTypes (HESTIA_VERSIONING_RESOURCE_TYPES): ${type} must be one of ${VERSIONING_POLICIES.join(', ')}, not '${p}'${why(p)}`);
+  }
+  return problems;
 }
 
 function securityProblems({ security: s }: HestiaConfig): string[] {

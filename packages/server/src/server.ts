@@ -26,6 +26,7 @@ export function engineOptions(config: HestiaConfig): Omit<EngineOptions, 'adapte
   return {
     fhirVersion: config.fhirVersion,
     allowCreateOnUpdate: config.allowCreateOnUpdate,
+    versioning: config.versioning,
     conditionalDeleteMax: config.limits.conditionalDeleteMax,
     defaultCount: config.limits.defaultCount,
     maxCount: config.limits.maxCount,
@@ -44,41 +45,48 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
   // Security first: a bad roles file stops startup before the database is opened.
   const security = await createSecurity(config);
   const adapter = await openStorage(config);
-  const engine = new FhirEngine({ adapter, ...engineOptions(config) });
-  await engine.init();
-  const observability = await createObservability(config, adapter, engine);
-  const authorizerFor = observability.observeRoutes(security.authorizerFor);
-  const bulkExport = await createExport(config, engine, adapter, { authorizerFor, callerOf: (req) => callerKey(principalOf(req)) });
-  const app = createApp({
-    engine,
-    config,
-    before: [...observability.middleware, ...security.middleware],
-    routes: (a) => {
-      security.routes(a);
-      if (observability.protectedMetrics) a.get(METRICS_PATH, security.requireRole(config.observability.metrics.role), observability.protectedMetrics);
-      bulkExport?.routes(a);
-    },
-    authorizerFor,
-  });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = config.keepAliveSeconds * 1000;
-  // (headers of a new request on a kept-alive connection must not time out before the connection does)
-  server.headersTimeout = server.keepAliveTimeout + 1000;
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  return {
-    config, engine, adapter, observability, bulkExport, server, url,
-    async close() {
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections?.();
-      await bulkExport?.close();
-      await security.close?.();
-      await observability.close?.();
-      await adapter.close();
-    },
-  };
+  try {
+    const engine = new FhirEngine({ adapter, ...engineOptions(config) });
+    await engine.init();
+    const observability = await createObservability(config, adapter, engine);
+    const authorizerFor = observability.observeRoutes(security.authorizerFor);
+    const bulkExport = await createExport(config, engine, adapter, { authorizerFor, callerOf: (req) => callerKey(principalOf(req)) });
+    const app = createApp({
+      engine,
+      config,
+      before: [...observability.middleware, ...security.middleware],
+      routes: (a) => {
+        security.routes(a);
+        if (observability.protectedMetrics) a.get(METRICS_PATH, security.requireRole(config.observability.metrics.role), observability.protectedMetrics);
+        bulkExport?.routes(a);
+      },
+      authorizerFor,
+    });
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    server.keepAliveTimeout = config.keepAliveSeconds * 1000;
+    // (headers of a new request on a kept-alive connection must not time out before the connection does)
+    server.headersTimeout = server.keepAliveTimeout + 1000;
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    return {
+      config, engine, adapter, observability, bulkExport, server, url,
+      async close() {
+        await new Promise<void>((r) => server.close(() => r()));
+        server.closeAllConnections?.();
+        await bulkExport?.close();
+        await security.close?.();
+        await observability.close?.();
+        await adapter.close();
+      },
+    };
+  } catch (e) {
+    // (a server that fails to start lets go of its database: the embedded one's folder stays locked otherwise)
+    await adapter.close().catch(() => undefined);
+    await security.close?.();
+    throw e;
+  }
 }
