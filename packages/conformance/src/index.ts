@@ -17,6 +17,7 @@ import { searchCommonSuite } from './suites/search-common.js';
 import { searchLinksSuite } from './suites/search-links.js';
 import { searchResultsSuite } from './suites/search-results.js';
 import { jobsSuite } from './suites/jobs.js';
+import { validateSuite } from './suites/validate.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -54,6 +55,7 @@ export function runConformance(target: ConformanceTarget): void {
     bundlesSuite(fx);
     pagingSuite(fx);
     jobsSuite(fx);
+    validateSuite(fx);
   });
 }
 

@@ -2,6 +2,7 @@
 // definitions, the parameters the indexer can evaluate, and the adapter's declared capabilities.
 import type { FhirEngine, RestSecurity } from './engine.js';
 import type { Resource } from './types.js';
+import { VALIDATE_DEFINITION } from './validate-operation.js';
 
 const BASE_PARAMS: Record<string, string> = { _id: 'token', _lastUpdated: 'date' };
 
@@ -9,6 +10,8 @@ const BASE_PARAMS: Record<string, string> = { _id: 'token', _lastUpdated: 'date'
 const BULK = 'http://hl7.org/fhir/uv/bulkdata';
 /** Canonical definitions of the system-level operations Hestia may offer (others get a urn of their own). */
 const OPERATION_DEFINITIONS: Record<string, string> = { export: `${BULK}/OperationDefinition/export` };
+/** Operations that run on a type or a resource only. */
+const TYPE_OPERATIONS = new Set(['validate']);
 
 export function buildCapabilityStatement(engine: FhirEngine): Resource {
   const { defs, adapter, indexer, options } = engine;
@@ -51,13 +54,15 @@ export function buildCapabilityStatement(engine: FhirEngine): Resource {
       searchParam,
     };
   });
-  const operations = engine.operationNames().sort();
+  // Operations on types and resources are listed on each type; the others are the system's.
+  const operations = engine.operationNames().filter((name) => !TYPE_OPERATIONS.has(name)).sort();
   const exports = operations.includes('export');
-  if (exports) {
-    for (const r of resource) {
-      if (r.type === 'Patient') Object.assign(r, { operation: [{ name: 'export', definition: `${BULK}/OperationDefinition/patient-export` }] });
-      if (r.type === 'Group') Object.assign(r, { operation: [{ name: 'export', definition: `${BULK}/OperationDefinition/group-export` }] });
-    }
+  for (const r of resource) {
+    const own: { name: string; definition: string }[] = [];
+    if (exports && r.type === 'Patient') own.push({ name: 'export', definition: `${BULK}/OperationDefinition/patient-export` });
+    if (exports && r.type === 'Group') own.push({ name: 'export', definition: `${BULK}/OperationDefinition/group-export` });
+    if (engine.operationNames().includes('validate')) own.push({ name: 'validate', definition: VALIDATE_DEFINITION });
+    if (own.length) Object.assign(r, { operation: own });
   }
   const system = [{ code: 'history-system' }, { code: 'search-system' }, { code: 'batch' }];
   if (caps.transactions) system.push({ code: 'transaction' });

@@ -10,7 +10,7 @@ import type { SearchExpr, SearchQuery } from './search/expression.js';
 import { CursorCodec } from './paging.js';
 import { typesRead } from './search/reads.js';
 import { classify, type FhirRequest, type FhirResponse, type Route } from './router.js';
-import type { Bundle, BundleEntry, Resource } from './types.js';
+import type { Bundle, BundleEntry, OperationOutcomeIssue, Resource } from './types.js';
 import { etag, httpDate, nextTimestamp, parseETag } from './versioning.js';
 import { validateResource } from './validation.js';
 import { putShaped } from './shape.js';
@@ -21,6 +21,7 @@ import { buildCapabilityStatement } from './capability.js';
 import { isEvaluable, toSearchParamDef } from './custom-params.js';
 import { resolveTerminology } from './terminology.js';
 import { processBundle } from './bundles.js';
+import { validateOperation } from './validate-operation.js';
 import type { SearchParamDef } from './definitions.js';
 
 export interface EngineOptions {
@@ -89,7 +90,7 @@ export class FhirEngine {
   private readonly cursors: CursorCodec;
   private readonly onInternalError?: (err: unknown) => void;
   private capability?: Resource;
-  private readonly operations = new Map<string, OperationHandler>([['reindex', reindexOperation]]);
+  private readonly operations = new Map<string, OperationHandler>([['reindex', reindexOperation], ['validate', validateOperation]]);
   /** Codes of custom (stored) SearchParameters, by url. */
   readonly customParams = new Map<string, SearchParamDef>();
 
@@ -250,7 +251,8 @@ export class FhirEngine {
     return ctx.session ? fn(ctx.session) : this.adapter.transaction(fn);
   }
 
-  private session(ctx: Ctx): PersistenceSession {
+  /** The transaction's session when there is one, else the adapter. */
+  session(ctx: Ctx): PersistenceSession {
     return ctx.session ?? this.adapter;
   }
 
@@ -288,6 +290,17 @@ export class FhirEngine {
   // ---- writes --------------------------------------------------------------------------------
 
   /** Checks a resource body against the URL's type (and id) and the definitions. */
+  /** What stops `body` from being stored as a `type` (at `id`): the checks of checkBody, as issues (none: it would be accepted). */
+  bodyIssues(type: string, body: unknown, id?: string): OperationOutcomeIssue[] {
+    try {
+      this.checkBody(type, body, id);
+      return [];
+    } catch (e) {
+      if (e instanceof FhirError) return [...e.outcome.issue];
+      throw e;
+    }
+  }
+
   private checkBody(type: string, body: unknown, id?: string): Resource {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a FHIR resource.', 'structure');
     const r = body as Resource;

@@ -105,7 +105,10 @@ function exportSuite(s: Storage): void {
       const cap = (await (await fetch(`${srv.url}/metadata`)).json()) as { instantiates?: string[]; rest: { operation: { name: string; definition: string }[]; resource: { type: string; operation?: unknown[] }[] }[] };
       assert.deepEqual(cap.instantiates, ['http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data']);
       assert.deepEqual(cap.rest[0].operation.find((o) => o.name === 'export'), { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' });
-      assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'Group')!.operation, [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }]);
+      assert.deepEqual(cap.rest[0].resource.find((r) => r.type === 'Group')!.operation, [
+        { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' },
+        { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+      ]);
       assert.equal(files.get('Observation')!.length, PATIENTS.length * 3 + 1);
       assert.ok(!files.get('Observation')!.some((r) => r.id === 'obs-deleted'));
       assert.deepEqual(files.get('Patient')!.find((r) => r.id === 'p3')!.name, [{ family: 'Family-p3', given: ['Ann', 'Updated'] }]);
