@@ -38,6 +38,58 @@ function elementTable(sd) {
   return out;
 }
 
+/**
+ * The codes of a value set when its definition lists them, or takes whole code systems of the same
+ * bundle (with their nested concepts); null when it needs more (filters, other value sets, external
+ * code systems such as languages or MIME types): such bindings are not checked.
+ */
+function expand(url, valueSets, codeSystems) {
+  const vs = valueSets.get(url);
+  if (!vs?.compose?.include?.length) return null;
+  const codes = new Set();
+  const flatten = (concepts) => (concepts ?? []).flatMap((c) => [c.code, ...flatten(c.concept)]);
+  for (const inc of vs.compose.include) {
+    if (inc.filter?.length || inc.valueSet?.length || !inc.system) return null;
+    if (inc.concept?.length) {
+      for (const c of inc.concept) codes.add(c.code);
+      continue;
+    }
+    const cs = codeSystems.get(inc.system);
+    if (!cs || cs.content !== 'complete' || !cs.concept?.length) return null;
+    for (const code of flatten(cs.concept)) codes.add(code);
+  }
+  for (const exc of vs.compose.exclude ?? []) {
+    if (!exc.concept?.length) return null;
+    for (const c of exc.concept) codes.delete(c.code);
+  }
+  return [...codes].sort();
+}
+
+/** Required bindings of `code` elements: type -> path -> value set url, and each value set's codes. */
+function requiredBindings(structures, src) {
+  const all = bundle(src, 'valuesets-core.json');
+  const valueSets = new Map(all.filter((r) => r.resourceType === 'ValueSet').map((r) => [r.url, r]));
+  const codeSystems = new Map(all.filter((r) => r.resourceType === 'CodeSystem').map((r) => [r.url, r]));
+  // (STU3 value sets may define their code system inline)
+  for (const vs of valueSets.values()) if (vs.codeSystem?.system) codeSystems.set(vs.codeSystem.system, { content: 'complete', concept: vs.codeSystem.concept });
+  const elements = {};
+  const codes = {};
+  for (const sd of structures) {
+    for (const el of sd.snapshot.element) {
+      const dot = el.path.indexOf('.');
+      const types = (el.type ?? []).map((t) => t.code);
+      const ref = el.binding?.valueSet ?? el.binding?.valueSetReference?.reference ?? el.binding?.valueSetUri;
+      if (dot < 0 || types.length !== 1 || types[0] !== 'code' || el.binding?.strength !== 'required' || !ref) continue;
+      const url = ref.replace(/\|.*$/, '');
+      if (!(url in codes)) codes[url] = expand(url, valueSets, codeSystems);
+      if (!codes[url]) continue;
+      (elements[sd.id] ??= {})[el.path.slice(dot + 1)] = url;
+    }
+  }
+  for (const url of Object.keys(codes)) if (!codes[url]) delete codes[url];
+  return { elements, valueSets: codes };
+}
+
 function generate(version) {
   const src = join(sourceRoot, version);
   const out = join(root, 'packages', 'core', 'definitions', version);
@@ -90,7 +142,10 @@ function generate(version) {
   write('summary.json', summary);
   write('search-parameters.json', searchParameters);
   write('compartments.json', compartments);
-  console.log(`${version}: ${resourceTypes.length} resource types, ${searchParameters.length} search parameters, ${Object.keys(elements).length} element tables`);
+  const bindings = requiredBindings([...types.filter((t) => t.kind === 'complex-type'), ...resources], src);
+  write('bindings.json', bindings);
+  const bound = Object.values(bindings.elements).reduce((n, m) => n + Object.keys(m).length, 0);
+  console.log(`${version}: ${resourceTypes.length} resource types, ${searchParameters.length} search parameters, ${Object.keys(elements).length} element tables, ${bound} required code bindings over ${Object.keys(bindings.valueSets).length} value sets`);
 }
 
 for (const v of versions.length ? versions : ['r4', 'stu3']) generate(v);

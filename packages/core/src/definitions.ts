@@ -37,6 +37,8 @@ export class FhirDefinitions {
   readonly compartments: Readonly<Record<string, Record<string, string[]>>>;
   /** Per resource type: top-level elements kept by _summary=true, and those always kept. */
   readonly summary: Readonly<Record<string, { summary: string[]; mandatory: string[] }>>;
+  /** Required bindings of `code` elements (type -> path -> value set url) and the codes of those value sets that list them. */
+  readonly bindings: Readonly<{ elements: Record<string, Record<string, string>>; valueSets: Record<string, string[]> }>;
   private readonly byType = new Map<string, Map<string, SearchParamDef>>();
   private readonly byUrl = new Map<string, SearchParamDef>();
 
@@ -49,6 +51,7 @@ export class FhirDefinitions {
     this.parents = load(version, 'parents.json');
     this.compartments = load(version, 'compartments.json');
     this.summary = load(version, 'summary.json');
+    this.bindings = load(version, 'bindings.json');
     for (const sp of load<SearchParamDef[]>(version, 'search-parameters.json')) this.addSearchParameter(sp);
   }
 

@@ -38,6 +38,8 @@ export interface ElementDef {
   /** Element.id and Extension.url are XML attributes rather than child elements. */
   xmlAttr: boolean;
   primitive?: PrimitiveType;
+  /** A `code` with a required binding: its value set and the codes it allows. */
+  binding?: { valueSet: string; codes: ReadonlySet<string> };
   /** Children of a complex value (null for other kinds). */
   node: TypeNode | null;
 }
@@ -59,6 +61,7 @@ export class ElementModel {
   private readonly nodes = new Map<string, TypeNode>();
   private readonly primitives = new Map<string, PrimitiveType>();
   private readonly childRows = new Map<string, Map<string, [string, ElementRow][]>>();
+  private readonly valueSets = new Map<string, ReadonlySet<string>>();
 
   constructor(readonly defs: FhirDefinitions) {}
 
@@ -135,11 +138,21 @@ export class ElementModel {
       const fhirType = resourceId ? 'id' : last === 'url' ? 'uri' : 'string';
       return { ...plain, kind: 'primitive', type: fhirType, xmlAttr: !resourceId, primitive: this.primitive(fhirType, !resourceId) };
     }
-    if (code in this.defs.primitives) return { ...plain, kind: 'primitive', type: code, primitive: this.primitive(code, false) };
+    if (code in this.defs.primitives) return { ...plain, kind: 'primitive', type: code, primitive: this.primitive(code, false), ...this.bindingOf(type, path, code) };
     // An inline structure (BackboneElement, or Element as in Timing.repeat) has rows below its path.
     if (this.children(type, path).length) return { ...plain, kind: 'complex', type: code, node: this.node(type, path) };
     if (this.defs.elements[code]) return { ...plain, kind: 'complex', type: code, node: this.node(code, '') };
     throw new Error(`No definition for type '${code}' of ${type}.${path}`);
+  }
+
+  /** The required binding of a `code` element whose value set lists its codes. */
+  private bindingOf(type: string, path: string, code: string): Pick<ElementDef, 'binding'> {
+    const valueSet = code === 'code' ? this.defs.bindings.elements[type]?.[path] : undefined;
+    const listed = valueSet ? this.defs.bindings.valueSets[valueSet] : undefined;
+    if (!valueSet || !listed) return {};
+    let codes = this.valueSets.get(valueSet);
+    if (!codes) this.valueSets.set(valueSet, (codes = new Set(listed)));
+    return { binding: { valueSet, codes } };
   }
 
   private primitive(code: string, system: boolean): PrimitiveType {

@@ -100,6 +100,8 @@ function checkValue(ctx: Ctx, def: ElementDef, value: unknown, path: string, dep
     case 'primitive':
       if (!primitiveOk(def.primitive!, value)) {
         report(ctx, 'value', path, `Invalid ${def.type} value ${describe(value)}${jsonTypeHint(def.primitive!, value)}`);
+      } else if (def.binding && !def.binding.codes.has(value as string)) {
+        report(ctx, 'code-invalid', path, `Code ${describe(value)} is not in the required value set ${def.binding.valueSet} (${[...def.binding.codes].slice(0, 8).join(', ')}${def.binding.codes.size > 8 ? ', …' : ''})`);
       }
       return;
     case 'xhtml':

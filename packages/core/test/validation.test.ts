@@ -99,6 +99,25 @@ test('primitive values must have the right JSON type and lexical form', () => {
   assert.deepEqual(codes({ resourceType: 'Patient', name: [{ family: 'van\u00a0Gogh', given: ['Line\nbreak'] }] }), []);
 });
 
+test('codes with a required binding must be in its value set, where the definitions list its codes', () => {
+  assert.deepEqual(codes({ resourceType: 'Patient', gender: 'robot' }), ['code-invalid Patient.gender']);
+  assert.equal(issuesOf({ resourceType: 'Patient', gender: 'robot' })[0].diagnostics,
+    'Code "robot" is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender (female, male, other, unknown) (at Patient.gender)');
+  assert.deepEqual(codes({ resourceType: 'Patient', gender: 'Male' }), ['code-invalid Patient.gender']); // codes are case-sensitive
+  // In backbone elements, complex types, contained resources and choice-free nested paths.
+  assert.deepEqual(codes({ resourceType: 'Patient', contact: [{ gender: 'x' }], telecom: [{ system: 'pager', use: 'work' }, { system: 'carrier-pigeon' }] }),
+    ['code-invalid Patient.contact[0].gender', 'code-invalid Patient.telecom[1].system']);
+  assert.deepEqual(codes({ resourceType: 'Observation', status: 'done', code: { text: 'x' }, valueQuantity: { value: 1, comparator: '~' } }),
+    ['code-invalid Observation.status', 'code-invalid Observation.value.ofType(Quantity).comparator']);
+  assert.deepEqual(codes({ resourceType: 'Patient', contained: [{ resourceType: 'Practitioner', gender: 'n/a' }] }), ['code-invalid Patient.contained[0].gender']);
+  // Nested codes of a hierarchical code system are in (observation-status: amended > corrected).
+  assert.deepEqual(codes({ resourceType: 'Observation', status: 'corrected', code: { text: 'x' } }), []);
+  // A value set the definitions cannot list (MIME types are an external code system) is not checked.
+  assert.deepEqual(codes({ resourceType: 'DocumentReference', status: 'current', content: [{ attachment: { contentType: 'application/x-anything' } }] }), []);
+  // STU3 has its own value sets.
+  assert.deepEqual(validateResource(definitions('stu3'), { resourceType: 'Patient', gender: 'robot' }).map((i) => i.code), ['code-invalid']);
+});
+
 test('ids must be valid', () => {
   assert.deepEqual(codes({ resourceType: 'Patient', id: 'a b' }), ['value Patient.id']);
   assert.deepEqual(codes({ resourceType: 'Patient', id: 'x'.repeat(65) }), ['value Patient.id']);

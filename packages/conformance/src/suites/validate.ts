@@ -32,12 +32,13 @@ export function validateSuite(fx: Fixture): void {
     });
 
     test('an invalid resource: 200 with the findings a create would give', async () => {
-      const bad = { resourceType: 'Patient', birthDate: 'yesterday', active: 'yes', foo: 1 };
+      const bad = { resourceType: 'Patient', birthDate: 'yesterday', active: 'yes', gender: 'robot', foo: 1 };
       const found = issues(await validate('Patient', bad));
       const created = await fx.client.request('POST', 'Patient', { body: bad });
       assert.equal(created.status, 400);
       assert.deepEqual(found, (created.body as OperationOutcome).issue.map((i) => `${i.severity} ${i.code}: ${i.diagnostics}`));
-      assert.equal(found.length, 3, found.join('\n'));
+      assert.equal(found.length, 4, found.join('\n'));
+      assert.ok(found.includes('error code-invalid: Code "robot" is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender (female, male, other, unknown) (at Patient.gender)'), found.join('\n'));
       assert.deepEqual(issues(await validate('Observation', { resourceType: 'Patient' })), ['error invalid: The body is a Patient, but the URL is for Observation.']);
     });
 
