@@ -289,7 +289,6 @@ export class FhirEngine {
 
   // ---- writes --------------------------------------------------------------------------------
 
-  /** Checks a resource body against the URL's type (and id) and the definitions. */
   /** What stops `body` from being stored as a `type` (at `id`): the checks of checkBody, as issues (none: it would be accepted). */
   bodyIssues(type: string, body: unknown, id?: string): OperationOutcomeIssue[] {
     try {
@@ -301,6 +300,7 @@ export class FhirEngine {
     }
   }
 
+  /** Checks a resource body against the URL's type (and id) and the definitions. */
   private checkBody(type: string, body: unknown, id?: string): Resource {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a FHIR resource.', 'structure');
     const r = body as Resource;
