@@ -183,7 +183,17 @@ function lexicalTest(code: string, regex: string | null): (value: string) => boo
   if (code === 'base64Binary') return (v) => BASE64_RE.test(v) && v.replace(WS_RE, '').length % 4 === 0;
   if (!regex) return (v) => v.length > 0;
   const re = new RegExp(`^(?:${xsdRegexToJs(regex)})$`);
+  // (the date regexes allow any day up to 31 in any month)
+  if (code === 'date' || code === 'dateTime' || code === 'instant') return (v) => re.test(v) && dayExists(v);
   return (v) => re.test(v);
+}
+
+/** Whether a date's day (when it has one: YYYY-MM-DD…) exists in its month: no 1980-02-30, 2021-02-29 or 2020-04-31. */
+function dayExists(v: string): boolean {
+  if (v.length < 10) return true;
+  const year = Number(v.slice(0, 4)), month = Number(v.slice(5, 7)), day = Number(v.slice(8, 10));
+  // (day 0 of the next month is the last day of this one)
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 const BASE64_RE = /^[A-Za-z0-9+/=\s]*[A-Za-z0-9+/=][A-Za-z0-9+/=\s]*$/;
 const WS_RE = /\s+/g;

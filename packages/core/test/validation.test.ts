@@ -81,6 +81,13 @@ test('primitive values must have the right JSON type and lexical form', () => {
   assert.match(issuesOf({ resourceType: 'Patient', active: 'true' })[0].diagnostics!, /JSON boolean/);
   assert.deepEqual(codes({ resourceType: 'Patient', birthDate: 19700101 }), ['value Patient.birthDate']);
   assert.deepEqual(codes({ resourceType: 'Patient', birthDate: '2020-13-01' }), ['value Patient.birthDate']);
+  // Days that do not exist in their month, in dates, dateTimes and instants; leap days that do.
+  assert.deepEqual(codes({ resourceType: 'Patient', birthDate: '1980-02-30' }), ['value Patient.birthDate']);
+  assert.deepEqual(codes({ resourceType: 'Patient', birthDate: '2021-02-29' }), ['value Patient.birthDate']);
+  assert.deepEqual(codes({ resourceType: 'Patient', deceasedDateTime: '2020-04-31T10:00:00Z' }), ['value Patient.deceased.ofType(dateTime)']);
+  assert.deepEqual(codes({ resourceType: 'Patient', meta: { lastUpdated: '1900-02-29T00:00:00Z' } }), ['value Patient.meta.lastUpdated']);
+  assert.deepEqual(codes({ resourceType: 'Patient', birthDate: '2000-02-29', deceasedDateTime: '2024-02-29T23:59:59+14:00', meta: { lastUpdated: '2020-12-31T00:00:00Z' } }), []);
+  assert.deepEqual(codes({ resourceType: 'Patient', birthDate: '1980-02' }), []);
   assert.deepEqual(codes({ resourceType: 'Patient', birthDate: '2020-02-01T10:00:00Z' }), ['value Patient.birthDate']);
   assert.deepEqual(codes({ resourceType: 'Patient', multipleBirthInteger: 1.5 }), ['value Patient.multipleBirth.ofType(integer)']);
   assert.deepEqual(codes({ resourceType: 'Patient', multipleBirthInteger: 2 ** 31 }), ['value Patient.multipleBirth.ofType(integer)']);
