@@ -55,13 +55,15 @@ export function buildCapabilityStatement(engine: FhirEngine): Resource {
     };
   });
   // Operations on types and resources are listed on each type; the others are the system's.
-  const operations = engine.operationNames().filter((name) => !TYPE_OPERATIONS.has(name)).sort();
+  const names = engine.operationNames();
+  const operations = names.filter((name) => !TYPE_OPERATIONS.has(name)).sort();
   const exports = operations.includes('export');
+  const validates = names.includes('validate');
   for (const r of resource) {
     const own: { name: string; definition: string }[] = [];
     if (exports && r.type === 'Patient') own.push({ name: 'export', definition: `${BULK}/OperationDefinition/patient-export` });
     if (exports && r.type === 'Group') own.push({ name: 'export', definition: `${BULK}/OperationDefinition/group-export` });
-    if (engine.operationNames().includes('validate')) own.push({ name: 'validate', definition: VALIDATE_DEFINITION });
+    if (validates) own.push({ name: 'validate', definition: VALIDATE_DEFINITION });
     if (own.length) Object.assign(r, { operation: own });
   }
   const system = [{ code: 'history-system' }, { code: 'search-system' }, { code: 'batch' }];

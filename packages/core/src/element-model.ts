@@ -188,12 +188,14 @@ function lexicalTest(code: string, regex: string | null): (value: string) => boo
   return (v) => re.test(v);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Whether a date's day (when it has one: YYYY-MM-DD…) exists in its month: no 1980-02-30, 2021-02-29 or 2020-04-31. */
 function dayExists(v: string): boolean {
   if (v.length < 10) return true;
   const year = Number(v.slice(0, 4)), month = Number(v.slice(5, 7)), day = Number(v.slice(8, 10));
-  // (day 0 of the next month is the last day of this one)
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
 }
 const BASE64_RE = /^[A-Za-z0-9+/=\s]*[A-Za-z0-9+/=][A-Za-z0-9+/=\s]*$/;
 const WS_RE = /\s+/g;
