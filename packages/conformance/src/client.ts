@@ -1,16 +1,17 @@
 // A tiny in-process FHIR client over FhirEngine.handle, for the conformance suites.
-import type { FhirEngine, FhirResponse, Resource, Bundle } from '@hestia/core';
+import type { Bundle, CompartmentLimit, FhirEngine, FhirResponse, Resource } from '@hestia/core';
 
 export const BASE = 'http://hestia.test/fhir';
 
 export class Client {
   constructor(readonly engine: FhirEngine) {}
 
-  request(method: string, path: string, opts: { body?: unknown; query?: [string, string][] | Record<string, string>; headers?: Record<string, string> } = {}): Promise<FhirResponse> {
+  /** `limit`: as a caller kept inside one compartment (SMART patient-level scopes). */
+  request(method: string, path: string, opts: { body?: unknown; query?: [string, string][] | Record<string, string>; headers?: Record<string, string>; limit?: CompartmentLimit } = {}): Promise<FhirResponse> {
     const query = Array.isArray(opts.query) ? opts.query : Object.entries(opts.query ?? {});
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
-    return this.engine.handle({ method, path, query, headers, body: opts.body, baseUrl: BASE });
+    return this.engine.handle({ method, path, query, headers, body: opts.body, baseUrl: BASE }, undefined, opts.limit);
   }
 
   async create<T extends Resource>(r: T, headers?: Record<string, string>): Promise<T & Resource> {

@@ -18,6 +18,7 @@ import { searchLinksSuite } from './suites/search-links.js';
 import { searchResultsSuite } from './suites/search-results.js';
 import { jobsSuite } from './suites/jobs.js';
 import { validateSuite } from './suites/validate.js';
+import { compartmentLimitSuite } from './suites/compartment-limit.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -56,6 +57,7 @@ export function runConformance(target: ConformanceTarget): void {
     pagingSuite(fx);
     jobsSuite(fx);
     validateSuite(fx);
+    compartmentLimitSuite(fx);
   });
 }
 

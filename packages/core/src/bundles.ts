@@ -5,6 +5,7 @@
 // rewritten everywhere in the bundle before anything is written. Any failure rolls it all back.
 import { randomUUID } from 'node:crypto';
 import type { Ctx, FhirEngine } from './engine.js';
+import type { CompartmentLimit } from './compartment.js';
 import { badRequest, FhirError, preconditionFailed } from './errors.js';
 import type { PersistenceSession, StoredVersion } from './persistence.js';
 import { parseQuery } from './query.js';
@@ -81,11 +82,11 @@ async function runBatch(engine: FhirEngine, outer: FhirRequest, entries: unknown
 
 async function runBatchEntry(engine: FhirEngine, e: EntryRequest, ctx: Ctx): Promise<FhirResponse> {
   const conditional = collectConditionalRefs([e]);
-  const entryCtx: Ctx = { session: ctx.session, authorize: ctx.authorize };
+  const entryCtx: Ctx = { session: ctx.session, authorize: ctx.authorize, limit: ctx.limit };
   if (!conditional.size) return engine.dispatch(e.route, e.req, entryCtx);
   // Conditional references are resolved in the transaction that writes the entry.
   return inSession(engine, ctx, async (s) => {
-    const resolved = await resolveConditionalRefs(engine, s, conditional, false);
+    const resolved = await resolveConditionalRefs(engine, s, conditional, false, ctx.limit);
     const body = rewriteReferences(e.req.body, (ref) => resolved.get(ref) ?? ref);
     return engine.dispatch(e.route, { ...e.req, body }, { ...entryCtx, session: s });
   });
@@ -114,8 +115,8 @@ async function runTransaction(engine: FhirEngine, outer: FhirRequest, entries: u
   const results = await inSession(engine, ctx, async (session) => {
     const s = new WriteBuffer(session);
     const targets = new EntryTargets(outer.baseUrl);
-    await resolveTargets(engine, s, txEntries, targets);
-    const conditional = await resolveConditionalRefs(engine, s, collectConditionalRefs(txEntries), true);
+    await resolveTargets(engine, s, txEntries, targets, ctx.limit);
+    const conditional = await resolveConditionalRefs(engine, s, collectConditionalRefs(txEntries), true, ctx.limit);
     const out: BundleEntry[] = new Array(txEntries.length);
     const ordered = [...txEntries].sort((a, b) => ORDER[a.method] - ORDER[b.method]);
     for (const e of ordered) {
@@ -137,14 +138,14 @@ async function runTransaction(engine: FhirEngine, outer: FhirRequest, entries: u
  * matches of conditional interactions. Registers each entry's fullUrl, and refuses two entries
  * that change the same resource.
  */
-async function resolveTargets(engine: FhirEngine, s: PersistenceSession, entries: TxEntry[], targets: EntryTargets): Promise<void> {
+async function resolveTargets(engine: FhirEngine, s: PersistenceSession, entries: TxEntry[], targets: EntryTargets, limit: CompartmentLimit | undefined): Promise<void> {
   const touched = new Map<string, number>();
   // Plain entries first, so that conditional criteria can use the fullUrls they define.
   const conditional = (e: TxEntry) => e.route.interaction.startsWith('conditional-') || (e.route.interaction === 'create' && !!e.req.headers['if-none-exist']);
   for (const e of [...entries.filter((x) => !conditional(x)), ...entries.filter(conditional)]) {
     let ids: string[];
     try {
-      ids = await writtenIds(engine, s, e, targets);
+      ids = await writtenIds(engine, s, e, targets, limit);
     } catch (err) {
       throw entryError(err, e.index, e.entry);
     }
@@ -162,25 +163,25 @@ async function resolveTargets(engine: FhirEngine, s: PersistenceSession, entries
 }
 
 /** The ids of the resources an entry will change (a fresh id for a create); sets `found` for a conditional create that matched. */
-async function writtenIds(engine: FhirEngine, s: PersistenceSession, e: TxEntry, targets: EntryTargets): Promise<string[]> {
+async function writtenIds(engine: FhirEngine, s: PersistenceSession, e: TxEntry, targets: EntryTargets, limit: CompartmentLimit | undefined): Promise<string[]> {
   const { route, req } = e;
   const type = route.resourceType!;
   switch (route.interaction) {
     case 'create': {
       const ifNoneExist = req.headers['if-none-exist'];
-      e.found = ifNoneExist ? await engine.ifNoneExistMatch(s, type, ifNoneExist) : undefined;
+      e.found = ifNoneExist ? await engine.ifNoneExistMatch(s, type, ifNoneExist, limit) : undefined;
       return e.found ? [] : [randomUUID()];
     }
     case 'update': case 'patch': case 'delete': case 'hard-delete':
       return [route.id!];
     case 'conditional-update': {
       const bodyId = (req.body as Resource | undefined)?.id;
-      return [await engine.conditionalUpdateTarget(s, type, criteria(e, targets), typeof bodyId === 'string' ? bodyId : undefined)];
+      return [await engine.conditionalUpdateTarget(s, type, criteria(e, targets), typeof bodyId === 'string' ? bodyId : undefined, undefined, limit)];
     }
     case 'conditional-patch':
-      return [(await engine.conditionalPatchTarget(s, type, criteria(e, targets))).id];
+      return [(await engine.conditionalPatchTarget(s, type, criteria(e, targets), limit)).id];
     case 'conditional-delete':
-      return (await engine.conditionalDeleteTargets(s, type, criteria(e, targets).filter(([k]) => k !== '_hardDelete'))).map((m) => m.id);
+      return (await engine.conditionalDeleteTargets(s, type, criteria(e, targets).filter(([k]) => k !== '_hardDelete'), limit)).map((m) => m.id);
     default:
       return [];
   }
@@ -199,11 +200,11 @@ function collectConditionalRefs<E extends EntryRequest>(entries: E[]): Map<strin
 }
 
 /** Resolves each conditional reference (`Type?criteria`) to the one resource it matches: none is a 400, several a 412. */
-async function resolveConditionalRefs(engine: FhirEngine, s: PersistenceSession, refs: Map<string, EntryRequest>, attribute: boolean): Promise<Map<string, string>> {
+async function resolveConditionalRefs(engine: FhirEngine, s: PersistenceSession, refs: Map<string, EntryRequest>, attribute: boolean, limit: CompartmentLimit | undefined): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const [ref, e] of refs) {
     try {
-      out.set(ref, await resolveConditionalRef(engine, s, ref));
+      out.set(ref, await resolveConditionalRef(engine, s, ref, limit));
     } catch (err) {
       throw attribute ? entryError(err, e.index, e.entry) : err;
     }
@@ -211,10 +212,10 @@ async function resolveConditionalRefs(engine: FhirEngine, s: PersistenceSession,
   return out;
 }
 
-async function resolveConditionalRef(engine: FhirEngine, s: PersistenceSession, ref: string): Promise<string> {
+async function resolveConditionalRef(engine: FhirEngine, s: PersistenceSession, ref: string, limit: CompartmentLimit | undefined): Promise<string> {
   const [, type, query] = CONDITIONAL_REF.exec(ref)!;
   if (!engine.defs.isResourceType(type)) throw badRequest(`Conditional reference '${ref}': unknown resource type '${type}'.`);
-  const matches = await engine.match(s, type, parseQuery(`?${query}`), 2);
+  const matches = await engine.match(s, type, parseQuery(`?${query}`), 2, limit);
   if (!matches.length) throw new FhirError(400, 'not-found', `Conditional reference '${ref}' matches no resource.`);
   if (matches.length > 1) throw preconditionFailed(`Conditional reference '${ref}' matches more than one resource.`);
   return `${type}/${matches[0].id}`;
@@ -233,7 +234,7 @@ function rewriteEntry(e: TxEntry, targets: EntryTargets, conditional: Map<string
 
 /** Runs an entry on the transaction's session, with conditional interactions pinned to the targets resolved up front. */
 function executeEntry(engine: FhirEngine, s: PersistenceSession, e: TxEntry, req: FhirRequest, ctx: Ctx): Promise<FhirResponse> {
-  const entryCtx: Ctx = { session: s, authorize: ctx.authorize };
+  const entryCtx: Ctx = { session: s, authorize: ctx.authorize, limit: ctx.limit };
   const type = e.route.resourceType!;
   switch (e.route.interaction) {
     case 'create': {

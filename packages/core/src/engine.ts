@@ -2,7 +2,7 @@
 // (https://hl7.org/fhir/R4/http.html). No HTTP, no SQL: a FhirRequest in, a FhirResponse out.
 import { randomUUID } from 'node:crypto';
 import { definitions, type FhirDefinitions, type FhirVersionName } from './definitions.js';
-import { badRequest, conflict, FhirError, gone, methodNotAllowed, notFound, outcome, preconditionFailed, toFhirError } from './errors.js';
+import { badRequest, conflict, FhirError, forbidden, gone, methodNotAllowed, notFound, outcome, preconditionFailed, toFhirError } from './errors.js';
 import type { PersistenceAdapter, PersistenceSession, StoredVersion, WriteOp } from './persistence.js';
 import { Indexer } from './search/indexer.js';
 import { SearchParser } from './search/parse.js';
@@ -22,6 +22,7 @@ import { isEvaluable, toSearchParamDef } from './custom-params.js';
 import { resolveTerminology } from './terminology.js';
 import { processBundle } from './bundles.js';
 import { validateOperation } from './validate-operation.js';
+import { limitFilter, memberReferences, membership, narrows, withinLimit, type CompartmentLimit } from './compartment.js';
 import type { SearchParamDef } from './definitions.js';
 
 export interface EngineOptions {
@@ -71,6 +72,8 @@ export type Authorizer = (route: Route) => void;
 export interface Ctx {
   session?: PersistenceSession;
   authorize?: Authorizer;
+  /** The caller reaches resources of some types only inside one compartment (SMART patient-level scopes). */
+  limit?: CompartmentLimit;
   /** The id a create (or a conditional update that creates) gives the new resource; random when unset. */
   newId?: string;
 }
@@ -118,12 +121,15 @@ export class FhirEngine {
     this.onInternalError = opts.onInternalError;
   }
 
-  /** Handles one request end to end; every failure comes back as an OperationOutcome response. */
-  async handle(req: FhirRequest, authorize?: Authorizer): Promise<FhirResponse> {
+  /**
+   * Handles one request end to end; every failure comes back as an OperationOutcome response.
+   * `authorize` may refuse each interaction; `limit` keeps the caller inside one compartment.
+   */
+  async handle(req: FhirRequest, authorize?: Authorizer, limit?: CompartmentLimit): Promise<FhirResponse> {
     try {
       const route = this.route(req);
       authorize?.(route);
-      return await this.dispatch(route, req, { authorize });
+      return await this.dispatch(route, req, { authorize, limit });
     } catch (e) {
       if (!(e instanceof FhirError)) this.onInternalError?.(e);
       return errorResponse(toFhirError(e));
@@ -193,14 +199,18 @@ export class FhirEngine {
       case 'search-system': return this.search([], params(req), req, ctx);
       case 'search-compartment': return this.compartmentSearch(t, route.id!, route.compartmentType!, req, ctx);
       case 'history-instance': return this.history({ resourceType: t, id: route.id }, q, req, ctx);
-      case 'history-type': return this.history({ resourceType: t }, q, req, ctx);
-      case 'history-system': return this.history({}, q, req, ctx);
+      case 'history-type':
+      case 'history-system':
+        if (ctx.limit && (!route.resourceType || narrows(this.defs, ctx.limit, t))) throw forbidden(`${limitText(ctx.limit)}: the history of ${route.resourceType ? `all ${t} resources` : 'the whole server'} is not available.`);
+        return this.history(route.resourceType ? { resourceType: t } : {}, q, req, ctx);
       case 'batch':
       case 'transaction':
         return processBundle(this, route, req, ctx);
       case 'operation': {
         const op = this.operations.get(route.operation!);
         if (!op) throw notFound(`Unknown operation '$${route.operation}'.`);
+        // ($validate of a body reads nothing stored; other operations do not apply a limit)
+        if (ctx.limit && !(route.operation === 'validate' && !route.id)) throw forbidden(`${limitText(ctx.limit)}: $${route.operation} is not available.`);
         return op(this, route, req, ctx);
       }
     }
@@ -260,7 +270,7 @@ export class FhirEngine {
 
   async read(type: string, id: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
     const cur = await this.session(ctx).read(type, id);
-    if (!cur) throw notFound(`${type}/${id} is not known.`);
+    if (!cur || !this.reachable(ctx, cur)) throw notFound(`${type}/${id} is not known.`);
     if (cur.deleted) return deletedResponse(cur);
     const inm = req.headers['if-none-match'];
     if (inm && safeETag(inm) === cur.versionId) return { status: 304, headers: versionHeaders(cur) };
@@ -280,6 +290,7 @@ export class FhirEngine {
       const cur = await this.session(ctx).read(type, id);
       throw notFound(cur ? `Version ${versionId} of ${type}/${id} does not exist.` : `${type}/${id} is not known.`);
     }
+    if (!this.reachable(ctx, v)) throw notFound(`${type}/${id} is not known.`);
     if (v.deleted) return deletedResponse(v);
     const { summary, elements } = shapingParams(req);
     const res: FhirResponse = { status: 200, headers: versionHeaders(v) };
@@ -335,26 +346,27 @@ export class FhirEngine {
     const ifNoneExist = req.headers['if-none-exist'];
     if (ifNoneExist) {
       return this.tx(ctx, async (s) => {
-        const existing = await this.ifNoneExistMatch(s, type, ifNoneExist);
+        const existing = await this.ifNoneExistMatch(s, type, ifNoneExist, ctx.limit);
         if (existing) return this.writeResponse(req, existing, 200);
-        return this.doCreate(s, type, body, ctx.newId ?? randomUUID(), req);
+        return this.doCreate(s, type, body, ctx.newId ?? randomUUID(), req, ctx.limit);
       });
     }
     // A plain create is one atomic write(): no transaction round trips needed.
-    return this.doCreate(this.session(ctx), type, body, ctx.newId ?? randomUUID(), req);
+    return this.doCreate(this.session(ctx), type, body, ctx.newId ?? randomUUID(), req, ctx.limit);
   }
 
   /** The resource an If-None-Exist criteria matches, if any (412 when several); the criteria stay locked until the transaction ends. */
-  async ifNoneExistMatch(s: PersistenceSession, type: string, ifNoneExist: string): Promise<StoredVersion | undefined> {
+  async ifNoneExistMatch(s: PersistenceSession, type: string, ifNoneExist: string, limit?: CompartmentLimit): Promise<StoredVersion | undefined> {
     await s.lock(`create:${type}?${ifNoneExist}`);
-    const matches = await this.match(s, type, conditionParams(ifNoneExist), 2);
+    const matches = await this.match(s, type, conditionParams(ifNoneExist), 2, limit);
     if (matches.length > 1) throw preconditionFailed(`If-None-Exist '${ifNoneExist}' matches more than one ${type}.`);
     return matches[0];
   }
 
-  private async doCreate(s: PersistenceSession, type: string, body: Resource, id: string, req: FhirRequest): Promise<FhirResponse> {
+  private async doCreate(s: PersistenceSession, type: string, body: Resource, id: string, req: FhirRequest, limit: CompartmentLimit | undefined): Promise<FhirResponse> {
     const now = nextTimestamp();
     const r = this.stamp(body, id, 1, now);
+    this.guardWrite(limit, r);
     await s.write([this.writeOp('create', r, type, id, 1, now)]);
     if (type === 'SearchParameter') this.registerSearchParameter(r);
     return this.writeResponse(req, { resourceType: type, id, versionId: 1, lastUpdated: now, deleted: false, resource: r }, 201);
@@ -366,12 +378,13 @@ export class FhirEngine {
     const expected = ifMatch ? parseETag(ifMatch) : undefined;
     return this.tx(ctx, async (s) => {
       const cur = await s.read(type, id, { forUpdate: true });
-      return this.doUpdate(s, type, id, body, cur, expected, req);
+      return this.doUpdate(s, type, id, body, cur, expected, req, ctx.limit);
     });
   }
 
   private async doUpdate(s: PersistenceSession, type: string, id: string, body: Resource, cur: StoredVersion | undefined,
-    expected: number | undefined, req: FhirRequest): Promise<FhirResponse> {
+    expected: number | undefined, req: FhirRequest, limit: CompartmentLimit | undefined): Promise<FhirResponse> {
+    this.guardWrite(limit, body, cur);
     if (expected !== undefined && (!cur || cur.deleted || cur.versionId !== expected)) {
       throw preconditionFailed(cur ? `Version conflict: ${type}/${id} is at version ${cur.versionId}${cur.deleted ? ' (deleted)' : ''}, not ${expected}.` : `${type}/${id} does not exist (If-Match ${expected}).`);
     }
@@ -403,9 +416,9 @@ export class FhirEngine {
     const ifMatch = req.headers['if-match'];
     const expected = ifMatch ? parseETag(ifMatch) : undefined;
     return this.tx(ctx, async (s) => {
-      const id = await this.conditionalUpdateTarget(s, type, req.query, body.id, ctx.newId);
+      const id = await this.conditionalUpdateTarget(s, type, req.query, body.id, ctx.newId, ctx.limit);
       const cur = await s.read(type, id, { forUpdate: true });
-      return this.doUpdate(s, type, id, { ...body, id }, cur, expected, req);
+      return this.doUpdate(s, type, id, { ...body, id }, cur, expected, req, ctx.limit);
     });
   }
 
@@ -413,9 +426,9 @@ export class FhirEngine {
    * The id a conditional update writes: the one match (412 when several), else the body's id if no
    * current resource has it (409 otherwise), else `newId`. The criteria stay locked until the transaction ends.
    */
-  async conditionalUpdateTarget(s: PersistenceSession, type: string, criteria: [string, string][], bodyId: string | undefined, newId: string = randomUUID()): Promise<string> {
+  async conditionalUpdateTarget(s: PersistenceSession, type: string, criteria: [string, string][], bodyId: string | undefined, newId: string = randomUUID(), limit?: CompartmentLimit): Promise<string> {
     await s.lock(`update:${type}?${JSON.stringify(criteria)}`);
-    const matches = await this.match(s, type, criteria, 2);
+    const matches = await this.match(s, type, criteria, 2, limit);
     if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}.`);
     if (matches.length === 1) {
       const id = matches[0].id;
@@ -435,12 +448,13 @@ export class FhirEngine {
       const cur = await s.read(type, id, { forUpdate: true });
       if (!cur) throw notFound(`${type}/${id} is not known.`);
       if (cur.deleted) throw gone(`${type}/${id} has been deleted.`);
-      return this.doPatch(s, cur, expected, req);
+      return this.doPatch(s, cur, expected, req, ctx.limit);
     });
   }
 
-  private async doPatch(s: PersistenceSession, cur: StoredVersion, expected: number | undefined, req: FhirRequest): Promise<FhirResponse> {
+  private async doPatch(s: PersistenceSession, cur: StoredVersion, expected: number | undefined, req: FhirRequest, limit: CompartmentLimit | undefined): Promise<FhirResponse> {
     const { resourceType: type, id } = cur;
+    this.guardWrite(limit, undefined, cur);
     if (expected !== undefined && cur.versionId !== expected) throw preconditionFailed(`Version conflict: ${type}/${id} is at version ${cur.versionId}, not ${expected}.`);
     this.requireIfMatch(type, id, expected);
     const ct = (req.headers['content-type'] ?? '').toLowerCase();
@@ -450,19 +464,19 @@ export class FhirEngine {
     else throw new FhirError(415, 'not-supported', 'PATCH takes application/json-patch+json or a FHIRPath Patch Parameters resource.');
     if (patched.resourceType !== type || patched.id !== id) throw new FhirError(422, 'processing', 'A patch may not change resourceType or id.');
     const body = this.checkBody(type, patched, id);
-    return this.doUpdate(s, type, id, body, cur, expected, req);
+    return this.doUpdate(s, type, id, body, cur, expected, req, limit);
   }
 
   async conditionalPatch(type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
     if (!req.query.length) throw badRequest('Conditional patch needs search criteria in the URL.');
     const ifMatch = req.headers['if-match'];
     const expected = ifMatch ? parseETag(ifMatch) : undefined;
-    return this.tx(ctx, async (s) => this.doPatch(s, await this.conditionalPatchTarget(s, type, req.query), expected, req));
+    return this.tx(ctx, async (s) => this.doPatch(s, await this.conditionalPatchTarget(s, type, req.query, ctx.limit), expected, req, ctx.limit));
   }
 
   /** The one current resource a conditional patch applies to (404 when none, 412 when several), locked for update. */
-  async conditionalPatchTarget(s: PersistenceSession, type: string, criteria: [string, string][]): Promise<StoredVersion> {
-    const matches = await this.match(s, type, criteria, 2);
+  async conditionalPatchTarget(s: PersistenceSession, type: string, criteria: [string, string][], limit?: CompartmentLimit): Promise<StoredVersion> {
+    const matches = await this.match(s, type, criteria, 2, limit);
     if (matches.length === 0) throw notFound(`No ${type} matches the criteria.`);
     if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}.`);
     const cur = await s.read(type, matches[0].id, { forUpdate: true });
@@ -475,6 +489,7 @@ export class FhirEngine {
     const expected = ifMatch ? parseETag(ifMatch) : undefined;
     return this.tx(ctx, async (s) => {
       const cur = await s.read(type, id, { forUpdate: true });
+      this.guardWrite(ctx.limit, undefined, cur);
       if (expected !== undefined && (!cur || cur.deleted || cur.versionId !== expected)) {
         throw preconditionFailed(`Version conflict: ${type}/${id} is not at version ${expected}.`);
       }
@@ -492,6 +507,12 @@ export class FhirEngine {
 
   async hardDelete(type: string, id: string, ctx: Ctx = {}): Promise<FhirResponse> {
     return this.tx(ctx, async (s) => {
+      if (ctx.limit && narrows(this.defs, ctx.limit, type)) {
+        // (a deleted resource's content is gone: nothing shows it was inside the limit)
+        const cur = await s.read(type, id, { forUpdate: true });
+        if (cur?.deleted) throw forbidden(`${limitText(ctx.limit)}: ${type}/${id} is deleted, and nothing shows it was inside it.`);
+        this.guardWrite(ctx.limit, undefined, cur);
+      }
       await s.hardDelete(type, id);
       return { status: 204, headers: {} };
     });
@@ -501,7 +522,7 @@ export class FhirEngine {
     const criteria = req.query.filter(([k]) => k !== '_hardDelete');
     if (!criteria.length) throw badRequest('Conditional delete needs search criteria in the URL.');
     return this.tx(ctx, async (s) => {
-      const matches = await this.conditionalDeleteTargets(s, type, criteria);
+      const matches = await this.conditionalDeleteTargets(s, type, criteria, ctx.limit);
       for (const m of matches) {
         const cur = await s.read(type, m.id, { forUpdate: true });
         if (cur && !cur.deleted) await this.doDelete(s, cur);
@@ -511,21 +532,21 @@ export class FhirEngine {
   }
 
   /** The resources a conditional delete removes (412 when more than conditionalDeleteMax match). */
-  async conditionalDeleteTargets(s: PersistenceSession, type: string, criteria: [string, string][]): Promise<StoredVersion[]> {
+  async conditionalDeleteTargets(s: PersistenceSession, type: string, criteria: [string, string][], limit?: CompartmentLimit): Promise<StoredVersion[]> {
     const max = this.options.conditionalDeleteMax;
-    const matches = await this.match(s, type, criteria, max + 1);
+    const matches = await this.match(s, type, criteria, max + 1, limit);
     if (matches.length > max) throw preconditionFailed(`The criteria match more than ${max} ${type} resources; narrow them.`);
     return matches;
   }
 
-  /** Resources of `type` matching search criteria (for conditional interactions and references), at most `limit`. */
-  async match(s: PersistenceSession, type: string, criteria: [string, string][], limit: number): Promise<StoredVersion[]> {
+  /** Resources of `type` matching search criteria (for conditional interactions and references), at most `max`; only those inside `limit`. */
+  async match(s: PersistenceSession, type: string, criteria: [string, string][], max: number, limit?: CompartmentLimit): Promise<StoredVersion[]> {
     const control = criteria.filter(([k]) => ['_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_format'].includes(k));
     if (control.length) throw badRequest(`Conditional criteria may not use ${control.map(([k]) => k).join(', ')}.`);
     const { query } = this.parser.parse([type], criteria, { strict: true });
     if (!query.where) throw badRequest('Conditional criteria must contain at least one search parameter.');
-    query.count = limit;
-    query.where = await resolveTerminology(query.where, s);
+    query.count = max;
+    query.where = await resolveTerminology(this.limited(query.where, limit, [type]), s);
     const page = await s.search(query);
     return page.rows.map((r) => r.version);
   }
@@ -537,6 +558,34 @@ export class FhirEngine {
     if (prefer === 'minimal') return { status, headers };
     if (prefer === 'OperationOutcome') return { status, headers, body: outcome('information', 'informational', `${v.resourceType}/${v.id} version ${v.versionId} saved.`) };
     return { status, headers, body: v.resource };
+  }
+
+  // ---- compartment limit (SMART patient-level scopes) ----------------------------------------
+
+  /** Whether the caller may reach a stored version (a deleted one of a limited type: never, its content being gone). */
+  private reachable(ctx: Ctx, v: StoredVersion): boolean {
+    const limit = ctx.limit;
+    if (!limit || !narrows(this.defs, limit, v.resourceType)) return true;
+    if (v.deleted) return false;
+    // (read, not taken: the resource still goes out as its stored text)
+    const r = peekStored<Resource>(v, 'resource');
+    return !!r && withinLimit(this.defs, this.indexer, limit, r);
+  }
+
+  /** Refuses a write that would change a stored resource (`cur`) or leave one (`r`) outside the caller's limit. */
+  private guardWrite(limit: CompartmentLimit | undefined, r: Resource | undefined, cur?: StoredVersion): void {
+    if (!limit) return;
+    if (cur && !cur.deleted && !this.reachable({ limit }, cur)) throw forbidden(`${limitText(limit)}: ${cur.resourceType}/${cur.id} is outside it.`);
+    if (r && !withinLimit(this.defs, this.indexer, limit, r)) throw forbidden(`${limitText(limit)}: this ${r.resourceType} would be outside it.`);
+  }
+
+  /** Search criteria over `types` narrowed to the caller's limit. */
+  private limited(where: SearchExpr | undefined, limit: CompartmentLimit | undefined, types: readonly string[]): SearchExpr | undefined {
+    if (!limit) return where;
+    if (!types.length) throw forbidden(`${limitText(limit)}: a search across the whole server must name its resource types (_type).`);
+    const filter = limitFilter(this.defs, limit, types);
+    if (!filter) return where;
+    return where ? { kind: 'and', exprs: [filter, where] } : filter;
   }
 
   // ---- search --------------------------------------------------------------------------------
@@ -559,11 +608,11 @@ export class FhirEngine {
       else q.after = c.k;
       offset = c.o;
     }
-    q.where = await resolveTerminology(q.where, this.session(ctx));
+    q.where = await resolveTerminology(this.limited(q.where, ctx.limit, q.types), this.session(ctx));
     const page = await this.session(ctx).search(summaryCount ? { ...q, count: 0, total: 'accurate' } : q);
     const base = req.baseUrl;
     const entries: BundleEntry[] = page.rows.map((row) => entryOf(this.defs, base, row.version, 'match', q));
-    if (!summaryCount && (q.include.length || q.revinclude.length)) entries.push(...(await this.includes(this.session(ctx), page.rows.map((r) => r.version), q, base)));
+    if (!summaryCount && (q.include.length || q.revinclude.length)) entries.push(...(await this.includes(this.session(ctx), page.rows.map((r) => r.version), q, base, ctx)));
     if (parsed.ignored.length) {
       entries.push({ resource: outcome('warning', 'not-supported', `Unknown search parameters were ignored: ${parsed.ignored.join(', ')}.`), search: { mode: 'outcome' } });
     }
@@ -587,7 +636,7 @@ export class FhirEngine {
     return { status: 200, headers: {}, body: bundle };
   }
 
-  private async includes(s: PersistenceSession, matched: StoredVersion[], q: SearchQuery, base: string): Promise<BundleEntry[]> {
+  private async includes(s: PersistenceSession, matched: StoredVersion[], q: SearchQuery, base: string, ctx: Ctx): Promise<BundleEntry[]> {
     const seen = new Set(matched.map((v) => `${v.resourceType}/${v.id}`));
     const out: StoredVersion[] = [];
     let frontier = matched;
@@ -623,7 +672,7 @@ export class FhirEngine {
       frontier = [];
       for (const v of found) {
         const k = `${v.resourceType}/${v.id}`;
-        if (seen.has(k)) continue;
+        if (seen.has(k) || !this.reachable(ctx, v)) continue;
         seen.add(k);
         out.push(v);
         frontier.push(v);
@@ -634,16 +683,11 @@ export class FhirEngine {
 
   async compartmentSearch(compartment: string, id: string, type: string, req: FhirRequest, ctx: Ctx = {}): Promise<FhirResponse> {
     const types = type === '*' ? Object.keys(this.defs.compartments[compartment] ?? {}) : [type];
-    const exprs: SearchExpr[] = [];
-    for (const t of types) {
-      const codes = this.defs.compartmentParams(compartment, t);
-      for (const code of codes) {
-        if (code === '{def}') continue;
-        exprs.push({ kind: 'value', param: { code, type: 'reference' }, predicate: { type: 'reference', targetType: compartment, targetId: id } });
-      }
-    }
-    if (!exprs.length && !(type === compartment)) throw badRequest(`${type} is not in the ${compartment} compartment.`);
-    const extra: SearchExpr = type === compartment ? { kind: 'id', ids: [id] } : { kind: 'or', exprs };
+    // (every type's compartment parameters at once: a resource is found by the parameters of its own type)
+    const extra = type === '*'
+      ? { kind: 'or' as const, exprs: types.flatMap((t) => memberReferences(this.defs, compartment, id, t)) }
+      : membership(this.defs, compartment, id, type);
+    if (!extra) throw badRequest(`${type} is not in the ${compartment} compartment.`);
     return this.search(types, params(req), req, ctx, extra, `${compartment}/${id}/${type}`);
   }
 
@@ -663,13 +707,15 @@ export class FhirEngine {
     const s = this.session(ctx);
     if (scope.id) {
       const cur = await s.read(scope.resourceType!, scope.id);
-      if (!cur) throw notFound(`${scope.resourceType}/${scope.id} is not known.`);
+      if (!cur || !this.reachable(ctx, cur)) throw notFound(`${scope.resourceType}/${scope.id} is not known.`);
     }
     const qhash = CursorCodec.queryHash(['history', scope, since, at, count]);
     const cursor = token ? this.cursors.decode(token, qhash) : undefined;
     const page = await s.history({ ...scope, since, at, count, after: cursor?.k });
     const base = req.baseUrl;
-    const entries: BundleEntry[] = page.rows.map(({ version: v }) => {
+    // (under a limit, versions from before the resource came into it stay out; deletion markers carry nothing)
+    const rows = ctx.limit ? page.rows.filter(({ version: v }) => v.deleted || this.reachable(ctx, v)) : page.rows;
+    const entries: BundleEntry[] = rows.map(({ version: v }) => {
       const url = `${v.resourceType}/${v.id}`;
       const method = v.deleted ? 'DELETE' : v.versionId === 1 ? 'POST' : 'PUT';
       const entry: BundleEntry = { fullUrl: `${base}/${url}` };
@@ -800,3 +846,9 @@ function dedupeRefs(refs: { resourceType: string; id: string }[]) {
   const m = new Map(refs.map((r) => [`${r.resourceType}/${r.id}`, r]));
   return [...m.values()];
 }
+
+/** The start of every refusal a compartment limit causes. */
+function limitText(limit: CompartmentLimit): string {
+  return `This caller's access is limited to the compartment of ${limit.compartment}/${limit.id}`;
+}
+

@@ -22,3 +22,5 @@ export * from './terminology.js';
 export * from './element-model.js';
 export * from './jobs.js';
 export * from './export.js';
+export * from './compartment.js';
+export * from './smart-scopes.js';

@@ -119,3 +119,18 @@ export function classify(defs: FhirDefinitions, req: FhirRequest): Route {
   }
   throw notFound(`Unknown path '/${parts.join('/')}'.`);
 }
+
+/** Operations that read across resource types whatever the type in their path. */
+const CROSS_TYPE_OPERATIONS = new Set(['export', 'everything']);
+
+/**
+ * The resource types a route acts on (`own`: the type searched, for compartment searches) and the
+ * other types its search criteria read (`reads`, Route.reads); undefined: any type (system level,
+ * `*` compartments, exports, `_include=*`).
+ */
+export function routeTypeSets(route: Route): { own: string[] | undefined; reads: string[] | undefined } {
+  const reads = route.reads === '*' ? undefined : route.reads ?? [];
+  if (!route.resourceType || route.compartmentType === '*') return { own: undefined, reads };
+  if (route.interaction === 'operation' && CROSS_TYPE_OPERATIONS.has(route.operation ?? '')) return { own: undefined, reads };
+  return { own: [route.compartmentType ?? route.resourceType], reads };
+}

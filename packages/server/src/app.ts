@@ -1,7 +1,7 @@
 // The Express host: turns HTTP into core's plain FhirRequest and the FhirResponse back into HTTP.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { FhirError, errorResponse, storedJson, toFhirError, type Authorizer, type FhirEngine, type FhirRequest, type FhirResponse, type Route } from '@hestia/core';
+import { FhirError, errorResponse, storedJson, toFhirError, type Authorizer, type CompartmentLimit, type FhirEngine, type FhirRequest, type FhirResponse, type Route } from '@hestia/core';
 import type { HestiaConfig } from './config.js';
 import { parseBody, parseQuery, responseFormat, serialize } from './formats.js';
 import { metered } from './metering.js';
@@ -12,6 +12,8 @@ export interface AppOptions {
   config: HestiaConfig;
   /** Per-request authorization (set by the security layer); undefined lets everything through. */
   authorizerFor?: (req: Request) => Authorizer | undefined;
+  /** The compartment a request's caller is kept in (set by the security layer for SMART patient-level scopes). */
+  limitFor?: (req: Request) => CompartmentLimit | undefined;
   /** Middleware to run before the FHIR handler (authentication, audit, CORS …). */
   before?: express.RequestHandler[];
   /** Extra routes mounted before the FHIR catch-all (health, metrics, operations). */
@@ -53,10 +55,11 @@ export function createApp(opts: AppOptions): express.Express {
       const routes: Route[] = (res.locals.routes = []);
       const authorize = opts.authorizerFor?.(req);
       // A metering storage (Cosmos DB) charges this request's calls to it: x-ms-request-charge.
+      const limit = opts.limitFor?.(req);
       const result = await metered(engine.adapter, req, res, () => engine.handle(fhirReq, (route) => {
         routes.push(route);
         authorize?.(route);
-      }));
+      }, limit));
       // The engine's response too: audit reads the status of each bundle entry from it.
       res.locals.response = result;
       send(res, result, format, pretty, engine);

@@ -90,6 +90,11 @@ export interface HestiaConfig {
      * the token response.
      */
     smartProxy: boolean;
+    /**
+     * Tokens with SMART clinical scopes (patient/Observation.read, user/*.cruds …) get no more than
+     * their scopes allow, on top of their roles; patient-level scopes reach only the token's patient.
+     */
+    smartScopes: boolean;
   };
   /** Cross-origin resource sharing for browser applications. */
   cors: {
@@ -154,7 +159,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   pagingSecret: '',
   observability: { logLevel: 'info', metrics: { enabled: true, role: '' } },
   audit: { location: hostname(), console: true, file: '', auditEvents: false },
-  security: { enabled: false, authority: '', audience: [], allowedObjectIds: [], rolesClaim: 'roles', rolesFile: DEFAULT_ROLES_FILE, clockSkewSeconds: 60, jwksCooldownSeconds: 30, smartProxy: false },
+  security: { enabled: false, authority: '', audience: [], allowedObjectIds: [], rolesClaim: 'roles', rolesFile: DEFAULT_ROLES_FILE, clockSkewSeconds: 60, jwksCooldownSeconds: 30, smartProxy: false, smartScopes: true },
   cors: { origins: [], headers: '*', methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], maxAge: 600, allowCredentials: false },
   export: {
     enabled: true, destination: 'folder', folder: './.hestia-export',
@@ -251,6 +256,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
       clockSkewSeconds: num(env.HESTIA_SECURITY_CLOCK_SKEW_SECONDS),
       jwksCooldownSeconds: num(env.HESTIA_SECURITY_JWKS_COOLDOWN_SECONDS),
       smartProxy: bool(env.HESTIA_SECURITY_SMART_PROXY),
+      smartScopes: bool(env.HESTIA_SECURITY_SMART_SCOPES),
     },
     cors: {
       origins: listOrAny(env.HESTIA_CORS_ORIGINS),

@@ -61,6 +61,7 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
         bulkExport?.routes(a);
       },
       authorizerFor,
+      limitFor: security.limitFor,
     });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

@@ -189,7 +189,7 @@ describe('security over HTTP with a real OpenID Connect issuer', () => {
     assert.equal(smart.token_endpoint, `${issuer.url}/token`);
     assert.equal(smart.jwks_uri, `${issuer.url}/jwks`);
     assert.ok((smart.grant_types_supported as string[]).includes('client_credentials'));
-    assert.deepEqual(smart.capabilities, ['launch-standalone', 'client-public', 'client-confidential-symmetric', 'sso-openid-connect']);
+    assert.deepEqual(smart.capabilities, ['launch-standalone', 'client-public', 'client-confidential-symmetric', 'sso-openid-connect', 'permission-v1', 'permission-v2', 'permission-patient', 'permission-user']);
     assert.ok(Array.isArray(smart.code_challenge_methods_supported) && (smart.code_challenge_methods_supported as string[]).includes('S256'));
     const cap = (await (await fetch(`${srv.url}/metadata`)).json()) as { rest: { security?: { cors: boolean; service: { coding: { system: string; code: string }[] }[]; description: string } }[] };
     assert.deepEqual(cap.rest[0].security, {
@@ -596,7 +596,7 @@ describe('security building blocks', () => {
 
   test('the principal: ids, client (appid, azp, client_id), name, roles from a claim or a nested path', () => {
     const p = principalFrom({ sub: 's', oid: 'o', iss: 'i', appid: 'app-v1', azp: 'app-v2', upn: 'u@example.org', roles: ['reader', 7, 'writer'] }, 'roles');
-    assert.deepEqual({ ...p, claims: undefined }, { sub: 's', oid: 'o', iss: 'i', roles: ['reader', 'writer'], clientId: 'app-v1', name: 'u@example.org', claims: undefined });
+    assert.deepEqual({ ...p, claims: undefined }, { sub: 's', oid: 'o', iss: 'i', roles: ['reader', 'writer'], clientId: 'app-v1', name: 'u@example.org', smartScopes: undefined, patient: undefined, claims: undefined });
     assert.equal(principalFrom({ client_id: 'c' }, 'roles').clientId, 'c');
     assert.deepEqual(principalFrom({ realm_access: { roles: ['admin'] } }, 'realm_access.roles').roles, ['admin']);
     assert.deepEqual(principalFrom({ scope_roles: 'reader writer' }, 'scope_roles').roles, ['reader', 'writer']);
@@ -618,7 +618,7 @@ describe('security building blocks', () => {
       const file = join(dir, 'roles.json');
       writeFileSync(file, JSON.stringify({ roles: [{ name: 'nurse', actions: ['read'], resourceTypes: ['Patient', 'Observation'] }, { name: 'admin', actions: ['*'] }] }));
       const roles = loadRoles(file, (t) => ['Patient', 'Observation', 'Condition'].includes(t));
-      const nurse = authorizerFor({ roles, allowedObjectIds: [] }, { roles: ['nurse'], claims: {} });
+      const nurse = authorizerFor({ roles, allowedObjectIds: [], smartScopes: true }, { roles: ['nurse'], claims: {} });
       nurse({ interaction: 'read', resourceType: 'Patient', id: '1' });
       nurse({ interaction: 'search-type', resourceType: 'Observation' });
       nurse({ interaction: 'search-compartment', resourceType: 'Patient', id: '1', compartmentType: 'Observation' });
@@ -634,10 +634,10 @@ describe('security building blocks', () => {
         [{ interaction: 'operation', resourceType: 'Patient', operation: 'unknown-op' }, "The caller's roles do not allow the action '*' on Patient."],
       ];
       for (const [route, message] of refusals) assert.throws(() => nurse(route), (e: Error & { status?: number }) => e.status === 403 && e.message === message, JSON.stringify(route));
-      const admin = authorizerFor({ roles, allowedObjectIds: [] }, { roles: ['admin'], claims: {} });
+      const admin = authorizerFor({ roles, allowedObjectIds: [], smartScopes: true }, { roles: ['admin'], claims: {} });
       admin({ interaction: 'operation', operation: 'unknown-op' });
       admin({ interaction: 'hard-delete', resourceType: 'Condition', id: '1' });
-      const anonymous = authorizerFor({ roles, allowedObjectIds: [] }, undefined);
+      const anonymous = authorizerFor({ roles, allowedObjectIds: [], smartScopes: true }, undefined);
       anonymous({ interaction: 'capabilities' });
       assert.throws(() => anonymous({ interaction: 'read', resourceType: 'Patient', id: '1' }), /needs an authenticated caller/);
     } finally {

@@ -61,7 +61,7 @@ describe('SMART on FHIR proxy', () => {
     assert.equal(smart.authorization_endpoint, `${proxy()}/authorize`);
     assert.equal(smart.token_endpoint, `${proxy()}/token`);
     assert.equal(smart.issuer, mock.issuer.url);
-    assert.deepEqual(smart.capabilities, ['launch-standalone', 'client-public', 'client-confidential-symmetric', 'sso-openid-connect', 'launch-ehr', 'context-ehr-patient', 'context-ehr-encounter']);
+    assert.deepEqual(smart.capabilities, ['launch-standalone', 'client-public', 'client-confidential-symmetric', 'sso-openid-connect', 'permission-v1', 'permission-v2', 'permission-patient', 'permission-user', 'launch-ehr', 'context-ehr-patient', 'context-ehr-encounter']);
   });
 
   test('an EHR launch: authorize, the authority, the callback, the token with its launch context, then the server', async () => {

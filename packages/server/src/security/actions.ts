@@ -1,5 +1,5 @@
 // What a route asks permission for: one action from the roles file and the resource types it touches.
-import type { Interaction, Route } from '@hestia/core';
+import { routeTypeSets, type Interaction, type Route } from '@hestia/core';
 
 export const ACTIONS = ['read', 'write', 'delete', 'hardDelete', 'export', 'reindex', '*'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -42,22 +42,17 @@ const OPERATION_ACTIONS: Record<string, Action> = {
   'meta-delete': 'write',
 };
 
-/** Operations that read across resource types whatever the type in their path. */
-const CROSS_TYPE_OPERATIONS = new Set(['export', 'everything']);
-
 export function actionFor(route: Route): Action | null {
   if (route.interaction === 'operation') return OPERATION_ACTIONS[route.operation ?? ''] ?? '*';
   return INTERACTION_ACTIONS[route.interaction];
 }
 
 /**
- * The resource types a route reads or writes, with those its search criteria read too (Route.reads);
- * undefined when it may touch any type (system level, `*` compartments, exports, `_include=*`).
+ * The resource types a route reads or writes, the compartment's type of a compartment search and
+ * the types its search criteria read included; undefined when it may touch any type.
  */
 export function routeTypes(route: Route): string[] | undefined {
-  if (!route.resourceType || route.reads === '*') return undefined;
-  if (route.interaction === 'operation' && CROSS_TYPE_OPERATIONS.has(route.operation ?? '')) return undefined;
-  if (route.compartmentType === '*') return undefined;
-  const own = route.compartmentType ? [route.resourceType, route.compartmentType] : [route.resourceType];
-  return [...new Set([...own, ...(route.reads ?? [])])];
+  const { own, reads } = routeTypeSets(route);
+  if (!own || !reads) return undefined;
+  return [...new Set([...(route.compartmentType ? [route.resourceType!] : []), ...own, ...reads])];
 }

@@ -1,6 +1,6 @@
 // Authorization: each route (and each bundle entry's route) against the caller's roles and, when
 // configured, the allowed object ids. Refusals name the missing action, never whether a resource exists.
-import { forbidden, type Authorizer, type Route } from '@hestia/core';
+import { forbidden, type Authorizer, type CompartmentLimit, type Route } from '@hestia/core';
 import { actionFor, routeTypes } from './actions.js';
 import type { Principal } from './principal.js';
 import type { RoleSet } from './roles.js';
@@ -9,6 +9,8 @@ export interface AuthorizationPolicy {
   roles: RoleSet;
   /** Empty: any object id. */
   allowedObjectIds: readonly string[];
+  /** Whether a token's SMART scopes narrow what its roles allow (config security.smartScopes). */
+  smartScopes: boolean;
 }
 
 /** The authorizer for one caller; `principal` undefined: an anonymous request (the capability statement only). */
@@ -25,5 +27,12 @@ export function authorizerFor(policy: AuthorizationPolicy, principal: Principal 
       const types = routeTypes(route);
       throw forbidden(`The caller's roles do not allow the action '${action}'${types ? ` on ${types.join(', ')}` : ''}.`);
     }
+    const refusal = policy.smartScopes ? principal.smartScopes?.refusal(route, principal.patient) : undefined;
+    if (refusal) throw forbidden(refusal);
   };
+}
+
+/** The compartment a caller's patient-level SMART scopes keep it in, if any. */
+export function limitFor(policy: AuthorizationPolicy, principal: Principal | undefined): CompartmentLimit | undefined {
+  return policy.smartScopes ? principal?.smartScopes?.limit(principal.patient) : undefined;
 }

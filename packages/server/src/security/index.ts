@@ -1,9 +1,9 @@
 // Security layer: CORS, authentication (OpenID Connect bearer tokens) and role-based authorization.
 import type { Express, Request, RequestHandler } from 'express';
-import { definitions, forbidden, type Authorizer } from '@hestia/core';
+import { definitions, forbidden, type Authorizer, type CompartmentLimit } from '@hestia/core';
 import { audiencesOf, type HestiaConfig } from '../config.js';
 import { appLogger } from '../observability/index.js';
-import { authorizerFor } from './authorization.js';
+import { authorizerFor, limitFor } from './authorization.js';
 import { bearerAuthentication } from './bearer.js';
 import { corsMiddleware } from './cors.js';
 import { OidcVerifier } from './oidc.js';
@@ -21,6 +21,8 @@ export interface SecurityLayer {
   middleware: RequestHandler[];
   /** The authorizer for a request's interactions (undefined: everything allowed). */
   authorizerFor?: (req: Request) => Authorizer | undefined;
+  /** The compartment a request's caller is kept in (SMART patient-level scopes), if any. */
+  limitFor?: (req: Request) => CompartmentLimit | undefined;
   /** Routes answered before the FHIR handler (the SMART configuration, when security is on). */
   routes(app: Express): void;
   /** Middleware that lets through only authenticated callers whose token carries `role` (everyone when security is off). */
@@ -47,13 +49,14 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
   // Fetch the authority's metadata now so that the first request does not wait for it; a failure is
   // logged here and retried by the next request.
   verifier.discover().catch((e: Error) => appLogger.error(e.message));
-  const policy = { roles, allowedObjectIds: s.allowedObjectIds };
+  const policy = { roles, allowedObjectIds: s.allowedObjectIds, smartScopes: s.smartScopes };
   return {
     middleware: [...middleware, bearerAuthentication(verifier, s.rolesClaim)],
     authorizerFor: (req) => authorizerFor(policy, principalOf(req)),
+    limitFor: (req) => limitFor(policy, principalOf(req)),
     routes: (app) => {
       const baseUrl = (req: Request) => requestBaseUrl(config, req);
-      app.get(SMART_CONFIGURATION_PATH, smartConfigurationHandler(verifier, s.smartProxy ? (req) => `${baseUrl(req)}${SMART_PROXY_PATH}` : undefined));
+      app.get(SMART_CONFIGURATION_PATH, smartConfigurationHandler(verifier, s.smartProxy ? (req) => `${baseUrl(req)}${SMART_PROXY_PATH}` : undefined, s.smartScopes));
       if (s.smartProxy) mountSmartProxy(app, { verifier, audience: audiencesOf(s)[0], baseUrl, secret: config.pagingSecret || undefined });
     },
     requireRole: (role) => (req, _res, next) => {

@@ -1,6 +1,7 @@
 // The authenticated caller, as put on req.user for authorization, audit and SMART.
 import type { Request } from 'express';
 import type { JWTPayload } from 'jose';
+import { ID_RE, SmartScopes } from '@hestia/core';
 
 export interface Principal {
   /** Subject. */
@@ -15,6 +16,10 @@ export interface Principal {
   clientId?: string;
   /** A display name: name, preferred_username, upn or unique_name. */
   name?: string;
+  /** The token's SMART resource scopes (claim `scp`, Azure AD, or `scope`); undefined when it has none. */
+  smartScopes?: SmartScopes;
+  /** The patient in context: the `patient` claim, or a `fhirUser` that names a Patient. */
+  patient?: string;
   /** Every claim of the token. */
   claims: Record<string, unknown>;
 }
@@ -34,8 +39,19 @@ export function principalFrom(claims: JWTPayload, rolesClaim: string): Principal
     roles: rolesFrom(claims, rolesClaim),
     clientId: str(claims.appid) ?? str(claims.azp) ?? str(claims.client_id),
     name: str(claims.name) ?? str(claims.preferred_username) ?? str(claims.upn) ?? str(claims.unique_name),
+    smartScopes: SmartScopes.fromToken(claims.scp ?? claims.scope),
+    patient: patientOf(claims),
     claims: { ...claims },
   };
+}
+
+/** `fhirUser` as a relative or absolute reference to a Patient. */
+const PATIENT_USER = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/;
+
+function patientOf(claims: JWTPayload): string | undefined {
+  const patient = str(claims.patient);
+  if (patient !== undefined) return ID_RE.test(patient) ? patient : undefined;
+  return PATIENT_USER.exec(str(claims.fhirUser) ?? '')?.[1];
 }
 
 /** Roles from a claim holding an array of names or a space-separated string; `a.b` also finds nested claims. */

@@ -24,31 +24,37 @@ const CAPABILITIES = ['launch-standalone', 'client-public', 'client-confidential
 /** The answer when the authority's metadata or endpoints cannot be reached. */
 export const authorityUnreachable = () => new FhirError(503, 'transient', 'The authorization server cannot be reached; try again later.');
 
+/** Scopes Hestia enforces itself (config security.smartScopes): v1 and v2 syntax, patient and user level. */
+const SCOPE_CAPABILITIES = ['permission-v1', 'permission-v2', 'permission-patient', 'permission-user'];
+
 /** With the SMART proxy, apps also get their launch context (EHR launch) in the token response. */
 const PROXY_CAPABILITIES = ['launch-ehr', 'context-ehr-patient', 'context-ehr-encounter'];
 
-/** `proxy`: the SMART proxy's URL (smart-proxy.ts) when it is on: apps authorize and get tokens through it. */
-export function smartConfiguration(metadata: Record<string, unknown>, proxy?: string): Record<string, unknown> {
+/**
+ * `proxy`: the SMART proxy's URL (smart-proxy.ts) when it is on: apps authorize and get tokens
+ * through it. `scopes`: whether Hestia enforces SMART scopes.
+ */
+export function smartConfiguration(metadata: Record<string, unknown>, proxy?: string, scopes = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of FROM_AUTHORITY) if (metadata[k] !== undefined) out[k] = metadata[k];
   out.grant_types_supported ??= ['authorization_code', 'client_credentials'];
   out.response_types_supported ??= ['code'];
   out.code_challenge_methods_supported ??= ['S256'];
-  out.capabilities = CAPABILITIES;
+  out.capabilities = [...CAPABILITIES, ...(scopes ? SCOPE_CAPABILITIES : [])];
   if (proxy) {
     out.authorization_endpoint = `${proxy}/authorize`;
     out.token_endpoint = `${proxy}/token`;
-    out.capabilities = [...CAPABILITIES, ...PROXY_CAPABILITIES];
+    out.capabilities = [...(out.capabilities as string[]), ...PROXY_CAPABILITIES];
   }
   return out;
 }
 
 /** The handler; when the authority cannot be reached, a 503 OperationOutcome (the app's error handler writes it). */
-export function smartConfigurationHandler(verifier: OidcVerifier, proxyFor?: (req: Request) => string): RequestHandler {
+export function smartConfigurationHandler(verifier: OidcVerifier, proxyFor?: (req: Request) => string, scopes = false): RequestHandler {
   return async (req, res, next) => {
     try {
       const { metadata } = await verifier.discover();
-      res.status(200).type('application/json').send(JSON.stringify(smartConfiguration(metadata, proxyFor?.(req))));
+      res.status(200).type('application/json').send(JSON.stringify(smartConfiguration(metadata, proxyFor?.(req), scopes)));
     } catch (e) {
       appLogger.error((e as Error).message);
       next(authorityUnreachable());
