@@ -4,6 +4,8 @@
 //  - the launcher builds the launch context and opens the sample app, which signs in through the
 //    proxy (PKCE), shows the token response with its launch context and the patient read with it;
 //  - a patient id that does not exist ends in the app's error message, not a blank page;
+//  - the token's patient-level scope (Azure AD-shaped: `scp`, and the user in `fhirUser`) keeps the
+//    app from reading a patient other than the signed-in one, whatever the launch names;
 //  - the patients page signs in without a launch and lists the patients, sorted by family name.
 // Chromium: /usr/bin/chromium (Debian's package; .ci/run installs it) or HESTIA_CHROMIUM.
 import { test, before, after, describe } from 'node:test';
@@ -37,9 +39,14 @@ describe('SMART sample pages in Chromium', { skip: unavailable }, () => {
     mock = new OAuth2Server();
     await mock.issuer.keys.generate('RS256');
     await mock.start(0, '127.0.0.1');
-    // Access tokens (they carry a scope) are for the FHIR server, as a reader.
+    // Access tokens (they carry a scope) are for the FHIR server, as a reader, shaped like Azure
+    // AD's: the scopes of the server's application the sign-in asked for in `scp`, without their
+    // prefix; no launch patient; the signed-in user (Ada, a patient) in `fhirUser`.
     mock.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
-      if (token.payload.scope !== undefined) Object.assign(token.payload, { aud: AUDIENCE, roles: ['reader'] });
+      if (token.payload.scope === undefined) return;
+      const scp = (authorizations.at(-1)?.scope ?? '').split(' ').filter((s) => s.startsWith(`${AUDIENCE}/`)).map((s) => s.slice(AUDIENCE.length + 1)).join(' ');
+      delete token.payload.scope;
+      Object.assign(token.payload, { aud: AUDIENCE, roles: ['reader'], scp, fhirUser: `Patient/${ids.ada}` });
     });
     mock.service.on('beforeAuthorizeRedirect', (_r: unknown, req: { url: string }) => authorizations.push(Object.fromEntries(new URL(req.url, 'http://x').searchParams)));
     site = await serveFolder(SAMPLES);
@@ -128,6 +135,16 @@ describe('SMART sample pages in Chromium', { skip: unavailable }, () => {
     await launch(page, 'no-such-patient');
     await page.locator('#error').waitFor({ state: 'visible' });
     assert.match((await page.textContent('#error'))!, /^GET Patient\/no-such-patient: 404 /);
+    assert.equal(await page.isHidden('#banner'), true);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  test("the token's patient-level scope keeps the app to the signed-in patient: another patient's launch ends in a 404", async () => {
+    const { page, errors } = await newPage();
+    await launch(page, ids.alan);
+    await page.locator('#error').waitFor({ state: 'visible' });
+    assert.match((await page.textContent('#error'))!, new RegExp(`^GET Patient/${ids.alan}: 404 `));
     assert.equal(await page.isHidden('#banner'), true);
     assert.deepEqual(errors, []);
     await page.context().close();
