@@ -27,9 +27,11 @@ export class Explainer {
     return engine.parser.parse([type], params).query;
   }
 
-  async search(label: string, q: SearchQuery): Promise<PlanReport> {
-    const { select } = buildSearch(q);
-    return this.explain(label, select.text, select.bindings as Knex.RawBinding[]);
+  /** The search's statements: its probe first when it has one (the store runs the page statement only when the probe leaves the page short). */
+  async search(label: string, q: SearchQuery): Promise<PlanReport[]> {
+    const { select, probe } = buildSearch(q);
+    const page = await this.explain(label, select.text, select.bindings as Knex.RawBinding[]);
+    return probe ? [await this.explain(`${label} (probe)`, probe.text, probe.bindings as Knex.RawBinding[]), page] : [page];
   }
 
   async explain(label: string, sql: string, bindings: Knex.RawBinding[]): Promise<PlanReport> {

@@ -142,7 +142,7 @@ async function explainOp(ctx: BenchContext, server: RunningServer, ex: Explainer
   const q = ex.parse(engine, inst.type, inst.params);
   const label = (what: string) => `${op} ${what}`;
   ctx.log(`  EXPLAIN ANALYZE of Hestia's SQL for ${inst.type}?${inst.params.map(([k, v]) => `${k}=${v}`).join('&')} (${inst.matches} matches)`);
-  const out = [await ex.search(label('search'), q)];
+  const out = await ex.search(label('search'), q);
   if (op === 'include' || op === 'revinclude') {
     // The engine's second statement, for the first page's resources (engine.ts, includes()).
     const page = await adapter.search(q);
@@ -154,13 +154,13 @@ async function explainOp(ctx: BenchContext, server: RunningServer, ex: Explainer
     } else {
       const where: SearchExpr = { kind: 'or', exprs: versions.map((v) => ({ kind: 'value', param: { code: 'subject', type: 'reference' }, predicate: { type: 'reference', targetType: v.resourceType, targetId: v.id } })) };
       const rev: SearchQuery = { types: ['Observation'], where, sort: [], count: engine.options.maxIncludes, total: 'none', include: [], revinclude: [] };
-      out.push(await ex.search(label('_revinclude search'), rev));
+      out.push(...(await ex.search(label('_revinclude search'), rev)));
     }
   }
   if (isWalk(op)) {
     // A page further on: the keyset condition after the first page's last row.
     const first = await adapter.search(q);
-    out.push(await ex.search(label('page 2 (keyset)'), { ...q, after: first.rows[first.rows.length - 1].key }));
+    out.push(...(await ex.search(label('page 2 (keyset)'), { ...q, after: first.rows[first.rows.length - 1].key })));
   }
   return out;
 }

@@ -27,6 +27,6 @@ export const postgresDialect: SqlDialect = {
   perRow: (select, alias) => `cross join lateral (${select} offset 0) ${alias}`,
 };
 
-export function buildSearch(q: SearchQuery): { select: Sql; count?: Sql } {
+export function buildSearch(q: SearchQuery): { select: Sql; probe?: Sql; count?: Sql } {
   return buildSqlSearch(q, postgresDialect);
 }

@@ -5,7 +5,7 @@ import {
   conflict, FhirError, type AdapterCapabilities, type AdapterInstrumentation, type HistoryPage, type HistoryQuery, type IndexEntry, type PersistenceAdapter,
   type JobStore, type PersistenceSession, type SearchPage, type SearchQuery, type StoredVersion, type WriteOp,
 } from '@hestia/core';
-import { indexRows, knexInstrumentation, planStable, SqlJobStore, toVersion } from '@hestia/sql-common';
+import { indexRows, knexInstrumentation, planStable, probeStable, SqlJobStore, toVersion } from '@hestia/sql-common';
 import { buildSearch } from './search-sql.js';
 import { migrate } from './schema.js';
 
@@ -171,9 +171,13 @@ export class SqlSession implements PersistenceSession {
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {
-    const { select, count } = buildSearch(query);
-    const res = query.count > 0 ? await this.generated(select.text, select.bindings as Bindings, planStable(query)) : { rows: [] };
-    let rows = res.rows as Row[];
+    const { select, probe, count } = buildSearch(query);
+    let rows: Row[] = [];
+    if (query.count > 0) {
+      // The probe's answer is the page only when it holds all of it (the look-ahead row included).
+      if (probe) rows = (await this.generated(probe.text, probe.bindings as Bindings, probeStable(query))).rows as Row[];
+      if (rows.length <= query.count) rows = (await this.generated(select.text, select.bindings as Bindings, planStable(query))).rows as Row[];
+    }
     const hasMore = rows.length > query.count;
     if (hasMore) rows = rows.slice(0, query.count);
     if (query.before) rows.reverse();

@@ -340,18 +340,30 @@ function pageOf(b: SqlBuilder, q: SearchQuery, inner: string, order: OrderColumn
   return b.dialect.selectLimited('x.*', `from (${inner}) x${where.length ? ` where ${where.join(' and ')}` : ''} order by ${orderBy(b.dialect, q, order)}`, Number(q.count) + 1);
 }
 
-export function buildSearch(q: SearchQuery, dialect: SqlDialect): { select: Sql; count?: Sql } {
+/**
+ * The statements of a search: `select`, its page; `probe`, when there is one, a cheaper statement
+ * to run first, whose answer is the page when it has every row of one (count + 1: the look-ahead
+ * included), and otherwise says nothing (see joinedPage); `count`, the total when asked for.
+ */
+export function buildSearch(q: SearchQuery, dialect: SqlDialect): { select: Sql; probe?: Sql; count?: Sql } {
   // Sort values are computed once in an inner select (x.k0, x.k1, ...); the keyset and the order by
   // refer to them. Every part is written in text order, so each placeholder's value is bound in order.
   const b = new SqlBuilder(dialect);
-  const select = { text: dialect.rangeIndexes && q.sort[0]?.single ? joinedPage(b, q) : page(b, q), bindings: b.bindings };
+  const joined = dialect.rangeIndexes && q.sort[0]?.single;
+  const select = { text: joined ? joinedPage(b, q) : page(b, q), bindings: b.bindings };
+  let probe: Sql | undefined;
+  if (joined) {
+    const p = new SqlBuilder(dialect);
+    const text = walkedPage(p, q);
+    if (text) probe = { text, bindings: p.bindings };
+  }
 
   let count: Sql | undefined;
   if (q.total === 'accurate' || q.total === 'estimate') {
     const c = new SqlBuilder(dialect);
     count = { text: `select count(*) as n from resource r where ${conditions(c, q)}`, bindings: c.bindings };
   }
-  return { select, count };
+  return { select, probe, count };
 }
 
 /** A page with every sort value computed by a subquery per match (sortValue). */
@@ -366,18 +378,58 @@ function page(b: SqlBuilder, q: SearchQuery): string {
 /** Index rows read in order per row of the page, at most, before the planner's join is asked instead (joinedPage). */
 const WALK_FACTOR = 10;
 
+/** Where a date sort key's values are: hi going down, lo going up (one per resource: SortKey.single). */
+const sortColumn = (k: SearchQuery['sort'][number]) => (k.descending ? 'hi' : 'lo');
+
+/**
+ * joinedPage's probe, going forward over one type by one single-valued date key: the next
+ * (page size × WALK_FACTOR) index rows of the key in order, each joined to its resource and tested
+ * row by row. When they hold a whole page (count + 1 rows) it is the page: the index order is the
+ * page's, and matches without a value come after all others. Otherwise (a selective search, or the
+ * end of the matches) it says nothing. Undefined when the page cannot be read this way.
+ *
+ * Reading the index rows in order and stopping after a page is the fast plan when many resources
+ * match, but the planner cannot tell: lo and hi hold every parameter's values, so it misjudges how
+ * many rows of one parameter a range holds and sorts all matches instead. A statement of its own:
+ * planning it costs a fraction of the page statement's, and its plan does not depend on the values
+ * (probeStable).
+ */
+function walkedPage(b: SqlBuilder, q: SearchQuery): string | undefined {
+  const d = b.dialect;
+  const key = q.after;
+  if (q.sort.length !== 1 || q.before || (key && (key[0] === null || key[0] === undefined)) || q.types.length !== 1 || !d.perRow) return undefined;
+  const first = q.sort[0];
+  const column = sortColumn(first);
+  const order = orderOf(q, 'x');
+  const o = b.alias('o');
+  const cols: OrderColumn[] = [{ sql: `${o}.${column}`, desc: first.descending, nullable: false }, { sql: `${o}.rid`, desc: false, nullable: false }];
+  const limit = Number(q.count) + 1;
+  const rows = d.selectLimited(`${o}.rid, ${o}.resource_type, ${o}.${column} as k0`, `from search_index ${o} where ${o}.resource_type = ${b.bind(q.types[0])} and ${o}.code = ${b.bind(first.param.code)}`
+    + ` and ${o}.lo is not null${key ? ` and ${keyset(b, cols, key, false)}` : ''} order by ${orderBy(d, q, cols)}`, limit * WALK_FACTOR);
+  // Each index row's resource is looked up and tested row by row, in order (a plain join would let
+  // the planner hash every match of the conditions first). The conditions that need only the
+  // index rows (rid and type) are tested first, on the candidate: its resource row is read only
+  // when they hold.
+  const all = q.where ? (q.where.kind === 'and' ? q.where.exprs : [q.where]) : [];
+  const early = all.filter((e) => indexOnly(e)), late = all.filter((e) => !indexOnly(e));
+  const gate = early.length ? `(select n.rid where ${early.map((e) => b.expr(e, 'n', q.types)).join(' and ')})` : 'n.rid';
+  const checks = [d.notDeleted('r'), `r.resource_type = ${b.bind(q.types[0])}`, ...late.map((e) => b.expr(e, 'r', q.types))];
+  const entry = d.perRow(`select ${COLUMNS} from resource r where r.rid = ${gate} and ${checks.join(' and ')}`, 'e');
+  return pageOf(b, q, `select e.*, n.k0, n.rid from (${rows}) n ${entry}`, [{ ...order[0], nullable: false }, ...order.slice(1)], []);
+}
+
+/** Whether the probe's plan does not depend on its values: the index walk is fixed by its order, so its conditions decide (planStable). */
+export function probeStable(q: SearchQuery): boolean {
+  return !q.where || stableExpr(q.where);
+}
+
 /**
  * A page sorted first by a date with one value per resource (SortKey.single): that value is one
  * index row's lo (ascending) or hi (descending), so the matches that have one come through a join
  * on those rows instead of a sort value computed for every match. Matches without one sort after
  * all others in both directions; they come from a second select that runs only when the first
- * (in the page's direction) leaves the page short.
- *
- * Reading the index rows in order and stopping after a page is the fast plan when many resources
- * match, but the planner cannot tell: lo and hi hold every parameter's values, so it misjudges how
- * many rows of one parameter a range holds and sorts all matches instead. So going forward, a page
- * is first looked for among the next (page size × WALK_FACTOR) index rows in order; only when they
- * hold too few matches (a selective search, or the end) does the planner's join run.
+ * (in the page's direction) leaves the page short. Going forward, buildSearch's probe (walkedPage)
+ * runs first, and this statement only when the probe leaves the page short.
  */
 function joinedPage(b: SqlBuilder, q: SearchQuery): string {
   const d = b.dialect;
@@ -389,28 +441,9 @@ function joinedPage(b: SqlBuilder, q: SearchQuery): string {
   const order = orderOf(q, 'x');
   const valuedOrder = [{ ...order[0], nullable: false }, ...order.slice(1)];
   const code = first.param.code;
-  const column = first.descending ? 'hi' : 'lo';
+  const column = sortColumn(first);
   const others = () => rest.map((k, i) => `${b.sortValue(k, 'r')} as k${i + 1}`);
 
-  // The next index rows in order, joined to their resources: only for one key (the index order is
-  // the page's) over one type.
-  const walked = (): string | undefined => {
-    if (rest.length || q.types.length !== 1 || !d.perRow) return undefined;
-    const o = b.alias('o');
-    const cols: OrderColumn[] = [{ sql: `${o}.${column}`, desc: first.descending, nullable: false }, { sql: `${o}.rid`, desc: false, nullable: false }];
-    const rows = d.selectLimited(`${o}.rid, ${o}.resource_type, ${o}.${column} as k0`, `from search_index ${o} where ${o}.resource_type = ${b.bind(q.types[0])} and ${o}.code = ${b.bind(code)}`
-      + ` and ${o}.lo is not null${key ? ` and ${keyset(b, cols, key, false)}` : ''} order by ${orderBy(d, q, cols)}`, limit * WALK_FACTOR);
-    // Each index row's resource is looked up and tested row by row, in order (a plain join would let
-    // the planner hash every match of the conditions first). The conditions that need only the
-    // index rows (rid and type) are tested first, on the candidate: its resource row is read only
-    // when they hold.
-    const all = q.where ? (q.where.kind === 'and' ? q.where.exprs : [q.where]) : [];
-    const early = all.filter((e) => indexOnly(e)), late = all.filter((e) => !indexOnly(e));
-    const gate = early.length ? `(select n.rid where ${early.map((e) => b.expr(e, 'n', q.types)).join(' and ')})` : 'n.rid';
-    const checks = [d.notDeleted('r'), `r.resource_type = ${b.bind(q.types[0])}`, ...late.map((e) => b.expr(e, 'r', q.types))];
-    const entry = d.perRow(`select ${COLUMNS} from resource r where r.rid = ${gate} and ${checks.join(' and ')}`, 'e');
-    return pageOf(b, q, `select e.*, n.k0, n.rid from (${rows}) n ${entry}`, valuedOrder, []);
-  };
   const valued = (extra: string[]): string | undefined => {
     if (keyNull && !backwards) return undefined; // all of them come before a position without a value
     const o = b.alias('o');
@@ -431,18 +464,9 @@ function joinedPage(b: SqlBuilder, q: SearchQuery): string {
     return pageOf(b, q, inner, cols, [...(key && keyNull ? [keyset(b, cols, key.slice(1), backwards)] : []), ...extra]);
   };
 
-  const ctes: string[] = [];
-  let head: string | undefined;
-  const walk = !backwards && !keyNull ? walked() : undefined;
-  if (walk) {
-    // Either the walk's page, when full, or the join's.
-    ctes.push(`w as (${walk})`);
-    const full = `(select count(*) from w) = ${limit}`;
-    head = `select * from w where ${full} union all select * from (${valued([`not ${full}`])}) v`;
-  } else head = backwards ? unvalued([]) : valued([]);
+  const head = backwards ? unvalued([]) : valued([]);
   const tail = (backwards ? valued : unvalued)(head === undefined ? [] : [`(select count(*) from p1) < ${limit}`]);
   if (head === undefined) return tail!;
-  ctes.push(`p1 as (${head})`);
   const parts = tail === undefined ? 'select * from p1' : `select * from p1 union all select * from (${tail}) p2`;
-  return `with ${ctes.join(', ')} ${d.selectLimited('y.*', `from (${parts}) y order by ${orderBy(d, q, orderOf(q, 'y'))}`, limit)}`;
+  return `with p1 as (${head}) ${d.selectLimited('y.*', `from (${parts}) y order by ${orderBy(d, q, orderOf(q, 'y'))}`, limit)}`;
 }

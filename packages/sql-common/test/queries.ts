@@ -128,9 +128,14 @@ export const SEARCH_CASES: { name: string; query: SearchQuery }[] = [
 export const FULL_TEXT_CASE = { name: 'full text (_content)', query: q(['Condition'], value(p('_content', 'special'), { type: 'text', query: 'chronic bronchitis' })) };
 
 /** Snapshot entries (select, and count when asked for) of each case, built by an adapter's search translation. */
-export function searchEntries(cases: { name: string; query: SearchQuery }[], build: (q: SearchQuery) => { select: { text: string; bindings: unknown[] }; count?: { text: string; bindings: unknown[] } }) {
+type Statement = { text: string; bindings: unknown[] };
+export function searchEntries(cases: { name: string; query: SearchQuery }[], build: (q: SearchQuery) => { select: Statement; probe?: Statement; count?: Statement }) {
   return cases.flatMap((c) => {
-    const { select, count } = build(c.query);
-    return [{ name: `${c.name}: select`, sql: select.text, bindings: select.bindings }, ...(count ? [{ name: `${c.name}: count`, sql: count.text, bindings: count.bindings }] : [])];
+    const { select, probe, count } = build(c.query);
+    return [
+      ...(probe ? [{ name: `${c.name}: probe`, sql: probe.text, bindings: probe.bindings }] : []),
+      { name: `${c.name}: select`, sql: select.text, bindings: select.bindings },
+      ...(count ? [{ name: `${c.name}: count`, sql: count.text, bindings: count.bindings }] : []),
+    ];
   });
 }
