@@ -19,6 +19,7 @@ import { searchResultsSuite } from './suites/search-results.js';
 import { jobsSuite } from './suites/jobs.js';
 import { validateSuite } from './suites/validate.js';
 import { compartmentLimitSuite } from './suites/compartment-limit.js';
+import { everythingSuite } from './suites/everything.js';
 
 export interface ConformanceTarget {
   name: string;
@@ -58,6 +59,7 @@ export function runConformance(target: ConformanceTarget): void {
     jobsSuite(fx);
     validateSuite(fx);
     compartmentLimitSuite(fx);
+    everythingSuite(fx);
   });
 }
 

@@ -3,6 +3,7 @@
 import type { FhirEngine, RestSecurity } from './engine.js';
 import type { Resource } from './types.js';
 import { VALIDATE_DEFINITION } from './validate-operation.js';
+import { EVERYTHING_DEFINITION } from './everything-operation.js';
 
 const BASE_PARAMS: Record<string, string> = { _id: 'token', _lastUpdated: 'date' };
 
@@ -11,7 +12,7 @@ const BULK = 'http://hl7.org/fhir/uv/bulkdata';
 /** Canonical definitions of the system-level operations Hestia may offer (others get a urn of their own). */
 const OPERATION_DEFINITIONS: Record<string, string> = { export: `${BULK}/OperationDefinition/export` };
 /** Operations that run on a type or a resource only. */
-const TYPE_OPERATIONS = new Set(['validate']);
+const TYPE_OPERATIONS = new Set(['validate', 'everything']);
 
 export function buildCapabilityStatement(engine: FhirEngine): Resource {
   const { defs, adapter, indexer, options } = engine;
@@ -59,11 +60,13 @@ export function buildCapabilityStatement(engine: FhirEngine): Resource {
   const operations = names.filter((name) => !TYPE_OPERATIONS.has(name)).sort();
   const exports = operations.includes('export');
   const validates = names.includes('validate');
+  const everything = names.includes('everything');
   for (const r of resource) {
     const own: { name: string; definition: string }[] = [];
     if (exports && r.type === 'Patient') own.push({ name: 'export', definition: `${BULK}/OperationDefinition/patient-export` });
     if (exports && r.type === 'Group') own.push({ name: 'export', definition: `${BULK}/OperationDefinition/group-export` });
     if (validates) own.push({ name: 'validate', definition: VALIDATE_DEFINITION });
+    if (everything && r.type === 'Patient') own.push({ name: 'everything', definition: EVERYTHING_DEFINITION });
     if (own.length) Object.assign(r, { operation: own });
   }
   const system = [{ code: 'history-system' }, { code: 'search-system' }, { code: 'batch' }];

@@ -44,12 +44,21 @@ export function membership(defs: FhirDefinitions, compartment: string, id: strin
  * compartment, e.g. Medication for Patient, hold nobody's data and stay whole.)
  */
 export function limitFilter(defs: FhirDefinitions, limit: CompartmentLimit, types: readonly string[]): SearchExpr | undefined {
-  const branches = types.map((t) => ({ type: t, member: limit.covers(t) ? membership(defs, limit.compartment, limit.id, t) : undefined }));
-  if (!branches.some((b) => b.member)) return undefined;
-  if (branches.length === 1) return branches[0].member;
+  // Types whose members are found the same way share one branch (the Patient compartment's 66 types make 24).
+  const branches = new Map<string, { types: string[]; member?: SearchExpr }>();
+  for (const t of types) {
+    const member = limit.covers(t) ? membership(defs, limit.compartment, limit.id, t) : undefined;
+    const key = member ? JSON.stringify(member) : '';
+    const branch = branches.get(key);
+    if (branch) branch.types.push(t);
+    else branches.set(key, { types: [t], member });
+  }
+  const list = [...branches.values()];
+  if (!list.some((b) => b.member)) return undefined;
+  if (list.length === 1) return list[0].member;
   return {
     kind: 'or',
-    exprs: branches.map(({ type, member }): SearchExpr => (member ? { kind: 'and', exprs: [{ kind: 'type', types: [type] }, member] } : { kind: 'type', types: [type] })),
+    exprs: list.map(({ types: group, member }): SearchExpr => (member ? { kind: 'and', exprs: [{ kind: 'type', types: group }, member] } : { kind: 'type', types: group })),
   };
 }
 

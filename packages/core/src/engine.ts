@@ -22,6 +22,7 @@ import { isEvaluable, toSearchParamDef } from './custom-params.js';
 import { resolveTerminology } from './terminology.js';
 import { processBundle } from './bundles.js';
 import { validateOperation } from './validate-operation.js';
+import { everythingOperation } from './everything-operation.js';
 import { limitFilter, memberReferences, membership, narrows, withinLimit, type CompartmentLimit } from './compartment.js';
 import type { SearchParamDef } from './definitions.js';
 
@@ -93,7 +94,7 @@ export class FhirEngine {
   private readonly cursors: CursorCodec;
   private readonly onInternalError?: (err: unknown) => void;
   private capability?: Resource;
-  private readonly operations = new Map<string, OperationHandler>([['reindex', reindexOperation], ['validate', validateOperation]]);
+  private readonly operations = new Map<string, OperationHandler>([['reindex', reindexOperation], ['validate', validateOperation], ['everything', everythingOperation]]);
   /** Codes of custom (stored) SearchParameters, by url. */
   readonly customParams = new Map<string, SearchParamDef>();
 
@@ -209,8 +210,8 @@ export class FhirEngine {
       case 'operation': {
         const op = this.operations.get(route.operation!);
         if (!op) throw notFound(`Unknown operation '$${route.operation}'.`);
-        // ($validate of a body reads nothing stored; other operations do not apply a limit)
-        if (ctx.limit && !(route.operation === 'validate' && !route.id)) throw forbidden(`${limitText(ctx.limit)}: $${route.operation} is not available.`);
+        // ($validate of a body reads nothing stored, $everything keeps to its patient's compartment; other operations do not apply a limit)
+        if (ctx.limit && !(route.operation === 'validate' && !route.id) && route.operation !== 'everything') throw forbidden(`${limitText(ctx.limit)}: $${route.operation} is not available.`);
         return op(this, route, req, ctx);
       }
     }
@@ -563,7 +564,7 @@ export class FhirEngine {
   // ---- compartment limit (SMART patient-level scopes) ----------------------------------------
 
   /** Whether the caller may reach a stored version (a deleted one of a limited type: never, its content being gone). */
-  private reachable(ctx: Ctx, v: StoredVersion): boolean {
+  reachable(ctx: Ctx, v: StoredVersion): boolean {
     const limit = ctx.limit;
     if (!limit || !narrows(this.defs, limit, v.resourceType)) return true;
     if (v.deleted) return false;
@@ -590,7 +591,13 @@ export class FhirEngine {
 
   // ---- search --------------------------------------------------------------------------------
 
-  async search(types: string[], query: [string, string][], req: FhirRequest, ctx: Ctx = {}, extra?: SearchExpr, selfPath?: string): Promise<FhirResponse> {
+  /**
+   * A search over `types`, narrowed by `extra`; `self` names the path its links go to (and the
+   * parameters they carry, when not the search's own: an operation's), and may narrow what
+   * _include and _revinclude add (`includeIf`).
+   */
+  async search(types: string[], query: [string, string][], req: FhirRequest, ctx: Ctx = {}, extra?: SearchExpr,
+    self?: { path: string; params?: [string, string][]; includeIf?: (v: StoredVersion) => boolean }): Promise<FhirResponse> {
     const strict = /handling\s*=\s*strict/i.test(req.headers.prefer ?? '');
     const parsed = this.parser.parse(types, query, { strict });
     const q = parsed.query;
@@ -612,13 +619,13 @@ export class FhirEngine {
     const page = await this.session(ctx).search(summaryCount ? { ...q, count: 0, total: 'accurate' } : q);
     const base = req.baseUrl;
     const entries: BundleEntry[] = page.rows.map((row) => entryOf(this.defs, base, row.version, 'match', q));
-    if (!summaryCount && (q.include.length || q.revinclude.length)) entries.push(...(await this.includes(this.session(ctx), page.rows.map((r) => r.version), q, base, ctx)));
+    if (!summaryCount && (q.include.length || q.revinclude.length)) entries.push(...(await this.includes(this.session(ctx), page.rows.map((r) => r.version), q, base, ctx, self?.includeIf)));
     if (parsed.ignored.length) {
       entries.push({ resource: outcome('warning', 'not-supported', `Unknown search parameters were ignored: ${parsed.ignored.join(', ')}.`), search: { mode: 'outcome' } });
     }
 
-    const used = query.filter(([k]) => k !== '_ct' && !parsed.ignored.includes(k));
-    const path = selfPath ?? (types.length === 1 ? types[0] : '');
+    const used = self?.params ?? query.filter(([k]) => k !== '_ct' && !parsed.ignored.includes(k));
+    const path = self?.path ?? (types.length === 1 ? types[0] : '');
     const link = (extraParams: [string, string][]) => `${base}/${path}${qs([...used, ...extraParams])}`;
     const links: { relation: string; url: string }[] = [{ relation: 'self', url: link(parsed.continuation ? [['_ct', parsed.continuation]] : []) }];
     const first = page.rows[0], last = page.rows[page.rows.length - 1];
@@ -636,7 +643,7 @@ export class FhirEngine {
     return { status: 200, headers: {}, body: bundle };
   }
 
-  private async includes(s: PersistenceSession, matched: StoredVersion[], q: SearchQuery, base: string, ctx: Ctx): Promise<BundleEntry[]> {
+  private async includes(s: PersistenceSession, matched: StoredVersion[], q: SearchQuery, base: string, ctx: Ctx, includeIf?: (v: StoredVersion) => boolean): Promise<BundleEntry[]> {
     const seen = new Set(matched.map((v) => `${v.resourceType}/${v.id}`));
     const out: StoredVersion[] = [];
     let frontier = matched;
@@ -672,7 +679,7 @@ export class FhirEngine {
       frontier = [];
       for (const v of found) {
         const k = `${v.resourceType}/${v.id}`;
-        if (seen.has(k) || !this.reachable(ctx, v)) continue;
+        if (seen.has(k) || !this.reachable(ctx, v) || (includeIf && !includeIf(v))) continue;
         seen.add(k);
         out.push(v);
         frontier.push(v);
@@ -688,7 +695,7 @@ export class FhirEngine {
       ? { kind: 'or' as const, exprs: types.flatMap((t) => memberReferences(this.defs, compartment, id, t)) }
       : membership(this.defs, compartment, id, type);
     if (!extra) throw badRequest(`${type} is not in the ${compartment} compartment.`);
-    return this.search(types, params(req), req, ctx, extra, `${compartment}/${id}/${type}`);
+    return this.search(types, params(req), req, ctx, extra, { path: `${compartment}/${id}/${type}` });
   }
 
   // ---- history -------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ export function translateError(e: unknown): unknown {
   const status = statusOf(e);
   if (status === 429) return new FhirError(429, 'throttled', 'The database is busy (request rate too large); retry later.');
   if (status === 413) return new FhirError(413, 'too-long', 'The resource is larger than a Cosmos DB document may be (2 MB).');
+  // (the SDK's own deadline, or Cosmos DB's 408)
+  if (status === 408 || (e as { code?: unknown }).code === 'TimeoutError') return new FhirError(503, 'timeout', 'The database did not answer in time; retry later.');
   return e;
 }
 

@@ -70,18 +70,21 @@ export class QueryBuilder {
   }
 
   /**
-   * An `or` of local references on one parameter (what _revinclude and compartments produce) is one
-   * ARRAY_CONTAINS over the keys instead of one EXISTS per reference.
+   * An `or` of local references on one parameter (what _revinclude produces) is one ARRAY_CONTAINS
+   * over the keys instead of one EXISTS per reference; so is an `or` of one reference on several
+   * parameters (what compartments produce) over the parameters.
    */
   private anyOf(exprs: ResolvedExpr[]): string {
     const refs = exprs.map((x) => (x.kind === 'value' && x.predicate.type === 'reference' && x.predicate.targetType && x.predicate.targetId ? { code: x.param.code, key: `${x.predicate.targetType}/${x.predicate.targetId}` } : undefined));
     if (refs.length > 1 && refs.every((r) => r && r.code === refs[0]!.code)) return this.refsIn(refs[0]!.code, refs.map((r) => r!.key));
+    if (refs.length > 1 && refs.every((r) => r && r.key === refs[0]!.key)) return this.refsIn(refs.map((r) => r!.code), [refs[0]!.key]);
     return `(${exprs.map((x) => this.expr(x)).join(' OR ')})`;
   }
 
-  private refsIn(code: string, keys: string[]): string {
+  private refsIn(code: string | string[], keys: string[]): string {
     const i = this.alias('r');
-    return `EXISTS(SELECT VALUE ${i} FROM ${i} IN c.idx.ref WHERE ${i}.c = ${this.bind(code)} AND ARRAY_CONTAINS(${this.bind(keys)}, ${i}.r))`;
+    const codes = Array.isArray(code) ? `ARRAY_CONTAINS(${this.bind([...new Set(code)])}, ${i}.c)` : `${i}.c = ${this.bind(code)}`;
+    return `EXISTS(SELECT VALUE ${i} FROM ${i} IN c.idx.ref WHERE ${codes} AND ARRAY_CONTAINS(${this.bind(keys)}, ${i}.r))`;
   }
 
   private exists(code: string, p: Predicate): string {

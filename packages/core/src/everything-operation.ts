@@ -1,0 +1,70 @@
+// Patient/[id]/$everything (http://hl7.org/fhir/OperationDefinition/Patient-everything): the
+// patient, the resources of its compartment, and the resources they refer to that hold no
+// patient's data (practitioners, organizations, medications, locations …), as a searchset bundle
+// paged like a search. The matches are the patient and what `Patient/[id]/*` finds: resources that
+// refer to it through any of the compartment's parameters (one condition for all types, which
+// every adapter answers quickly). What _include adds is held to the compartment exactly, as for a
+// caller limited to the patient (compartment.ts): no other patient's data comes along.
+import type { Ctx, FhirEngine } from './engine.js';
+import { badRequest, forbidden, methodNotAllowed, notFound } from './errors.js';
+import type { FhirRequest, FhirResponse, Route } from './router.js';
+import type { Resource } from './types.js';
+import { memberReferences } from './compartment.js';
+import type { SearchExpr } from './search/expression.js';
+
+export const EVERYTHING_DEFINITION = 'http://hl7.org/fhir/OperationDefinition/Patient-everything';
+
+/** The operation's parameters, from the query string or a Parameters body (as search parameters: _since as _lastUpdated). */
+function inputOf(req: FhirRequest): Map<string, string> {
+  const out = new Map(req.query);
+  const body = req.body as Resource | undefined;
+  if (body?.resourceType === 'Parameters') {
+    for (const p of (body.parameter ?? []) as Record<string, unknown>[]) {
+      const value = Object.entries(p).find(([k]) => k.startsWith('value'))?.[1];
+      if (typeof p.name === 'string' && value !== undefined) out.set(p.name, String(value));
+    }
+  } else if (body !== undefined) throw badRequest('The body of $everything, when there is one, must be Parameters.', 'structure');
+  return out;
+}
+
+export async function everythingOperation(engine: FhirEngine, route: Route, req: FhirRequest, ctx: Ctx): Promise<FhirResponse> {
+  const method = req.method.toUpperCase();
+  if (method !== 'GET' && method !== 'POST') throw methodNotAllowed('$everything takes GET or POST.');
+  if (route.resourceType !== 'Patient' || !route.id) throw badRequest('$everything runs on one patient: [base]/Patient/[id]/$everything.');
+  const id = route.id;
+  if (ctx.limit && ctx.limit.id !== id) throw forbidden(`This caller's access is limited to the compartment of ${ctx.limit.compartment}/${ctx.limit.id}: $everything of Patient/${id} is not available.`);
+  const input = inputOf(req);
+  for (const name of ['start', 'end']) {
+    if (input.has(name)) throw badRequest(`$everything's '${name}' (care dates) is not supported: each type dates care differently. Use _since, or search the types with their own date parameters.`, 'not-supported');
+  }
+  const patient = await engine.session(ctx).read('Patient', id);
+  if (!patient || patient.deleted) throw notFound(`Patient/${id} is not known.`);
+
+  const members = Object.keys(engine.defs.compartments.Patient ?? {});
+  const named = input.get('_type')?.split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of named ?? []) if (!engine.defs.isResourceType(t)) throw badRequest(`Unknown resource type '${t}' in _type.`);
+  const types = named ? members.filter((t) => named.includes(t)) : members;
+  if (!types.length) throw badRequest(`None of the types in _type (${named!.join(', ')}) is in the Patient compartment.`);
+  const params: [string, string][] = [['_include', '*']];
+  const since = input.get('_since');
+  if (since !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(since)) throw badRequest(`_since must be an instant, got '${since}'.`);
+    params.push(['_lastUpdated', `ge${since}`]);
+  }
+  for (const name of ['_count', '_ct']) if (input.has(name)) params.push([name, input.get(name)!]);
+  const refs = types.flatMap((t) => memberReferences(engine.defs, 'Patient', id, t));
+  const branches: SearchExpr[] = [...(types.includes('Patient') ? [{ kind: 'and' as const, exprs: [{ kind: 'type' as const, types: ['Patient'] }, { kind: 'id' as const, ids: [id] }] }] : []), ...(refs.length ? [{ kind: 'or' as const, exprs: refs }] : [])];
+  const match: SearchExpr = branches.length === 1 ? branches[0] : { kind: 'or', exprs: branches };
+  // What is included: inside the compartment, its members only; outside it, whole.
+  const compartment = { limit: { compartment: 'Patient', id, covers: () => true } };
+  // (links carry the operation's own parameters; a caller limited to this patient is held by `match`)
+  const own = [...input].filter(([k]) => k !== '_ct');
+  const res = await engine.search(types, params, req, { ...ctx, limit: undefined }, match,
+    { path: `Patient/${id}/$everything`, params: own, includeIf: (v) => engine.reachable(compartment, v) });
+  if (named) {
+    // (included resources of types _type leaves out stay out)
+    const bundle = res.body as { entry?: { resource?: Resource }[] };
+    bundle.entry = bundle.entry?.filter((e) => !e.resource || named.includes(e.resource.resourceType) || e.resource.resourceType === 'OperationOutcome');
+  }
+  return res;
+}
