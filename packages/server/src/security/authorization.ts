@@ -1,5 +1,7 @@
-// Authorization: each route (and each bundle entry's route) against the caller's roles and, when
-// configured, the allowed object ids. Refusals name the missing action, never whether a resource exists.
+// Authorization: each route (and each bundle entry's route) against the caller's roles, its token's
+// SMART scopes (core's SmartScopes) and, when configured, the allowed object ids; and the compartment
+// patient-level scopes keep the caller in. Refusals name the missing action or permission, never
+// whether a resource exists.
 import { forbidden, type Authorizer, type CompartmentLimit, type Route } from '@hestia/core';
 import { actionFor, routeTypes } from './actions.js';
 import type { Principal } from './principal.js';
