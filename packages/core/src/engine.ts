@@ -289,7 +289,8 @@ export class FhirEngine {
     const v = await this.session(ctx).vread(type, id, versionId);
     if (!v) {
       const cur = await this.session(ctx).read(type, id);
-      throw notFound(cur ? `Version ${versionId} of ${type}/${id} does not exist.` : `${type}/${id} is not known.`);
+      // (under a limit, a resource outside it is not known, whatever its versions)
+      throw notFound(cur && this.reachable(ctx, cur) ? `Version ${versionId} of ${type}/${id} does not exist.` : `${type}/${id} is not known.`);
     }
     if (!this.reachable(ctx, v)) throw notFound(`${type}/${id} is not known.`);
     if (v.deleted) return deletedResponse(v);

@@ -51,6 +51,7 @@ export function compartmentLimitSuite(fx: Fixture): void {
         const path = `${r[label].resourceType}/${id(label)}`;
         assert.equal(assertOutcome(await as(readOnly, 'GET', path), 404, 'not-found').issue[0].diagnostics, `${path} is not known.`);
         assertOutcome(await as(readOnly, 'GET', `${path}/_history/1`), 404, 'not-found');
+        assert.equal(assertOutcome(await as(readOnly, 'GET', `${path}/_history/9`), 404).issue[0].diagnostics, `${path} is not known.`, 'no version count leaks');
         assertOutcome(await as(readOnly, 'GET', `${path}/_history`), 404, 'not-found');
       }
       assert.equal((await as(readOnly, 'GET', `Patient/${id('pA')}/_history`)).status, 200);
