@@ -11,6 +11,7 @@ import type { FhirRequest, FhirResponse, Route } from './router.js';
 import type { Resource } from './types.js';
 import { memberReferences } from './compartment.js';
 import type { SearchExpr } from './search/expression.js';
+import type { StoredVersion } from './persistence.js';
 
 export const EVERYTHING_DEFINITION = 'http://hl7.org/fhir/OperationDefinition/Patient-everything';
 
@@ -55,16 +56,11 @@ export async function everythingOperation(engine: FhirEngine, route: Route, req:
   const refs = types.flatMap((t) => memberReferences(engine.defs, 'Patient', id, t));
   const branches: SearchExpr[] = [...(types.includes('Patient') ? [{ kind: 'and' as const, exprs: [{ kind: 'type' as const, types: ['Patient'] }, { kind: 'id' as const, ids: [id] }] }] : []), ...(refs.length ? [{ kind: 'or' as const, exprs: refs }] : [])];
   const match: SearchExpr = branches.length === 1 ? branches[0] : { kind: 'or', exprs: branches };
-  // What is included: inside the compartment, its members only; outside it, whole.
+  // What is included: of the types _type names, if any; inside the compartment, its members only;
+  // outside it, whole.
   const compartment = { limit: { compartment: 'Patient', id, covers: () => true } };
+  const includeIf = (v: StoredVersion) => (!named || named.includes(v.resourceType)) && engine.reachable(compartment, v);
   // (links carry the operation's own parameters; a caller limited to this patient is held by `match`)
   const own = [...input].filter(([k]) => k !== '_ct');
-  const res = await engine.search(types, params, req, { ...ctx, limit: undefined }, match,
-    { path: `Patient/${id}/$everything`, params: own, includeIf: (v) => engine.reachable(compartment, v) });
-  if (named) {
-    // (included resources of types _type leaves out stay out)
-    const bundle = res.body as { entry?: { resource?: Resource }[] };
-    bundle.entry = bundle.entry?.filter((e) => !e.resource || named.includes(e.resource.resourceType) || e.resource.resourceType === 'OperationOutcome');
-  }
-  return res;
+  return engine.search(types, params, req, { ...ctx, limit: undefined }, match, { path: `Patient/${id}/$everything`, params: own, includeIf });
 }

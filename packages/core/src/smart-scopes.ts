@@ -79,10 +79,12 @@ export class SmartScopes {
     const needs: [string, ScopePermission[]][] = [...(own ?? ['*']).map((t): [string, ScopePermission[]] => [t, perms]), ...(reads ?? ['*']).map((t): [string, ScopePermission[]] => [t, ['s']])];
     const levels: ScopeLevel[] = patient === undefined ? ['user', 'system'] : ['patient', 'user', 'system'];
     for (const [type, needed] of needs) {
-      const missing = needed.filter((p) => !this.granted(type, levels).has(p));
+      const granted = this.granted(type, levels);
+      const missing = needed.filter((p) => !granted.has(p));
       if (!missing.length) continue;
       const what = `'${missing.join('')}' on ${type === '*' ? 'every resource type' : type}`;
-      if (patient === undefined && !missing.some((p) => !this.granted(type, ['patient']).has(p))) {
+      const patientLevel = patient === undefined ? this.granted(type, ['patient']) : undefined;
+      if (patientLevel && missing.every((p) => patientLevel.has(p))) {
         return `The token's patient-level scopes allow ${what} only with a patient context, and the token names no patient (claim 'patient', or 'fhirUser' naming a Patient).`;
       }
       return `The token's SMART scopes do not allow ${what}.`;
