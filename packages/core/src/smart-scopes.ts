@@ -31,6 +31,12 @@ export function parseScope(scope: string): ResourceScope | undefined {
   return { level: level as ScopeLevel, type: type === 'all' ? '*' : type, permissions: new Set(query ? [] : ([...letters] as ScopePermission[])) };
 }
 
+/** The scope names of a token's `scope` or `scp` claim: a space-separated string or a list. */
+export function scopeNames(claim: unknown): string[] {
+  if (typeof claim === 'string') return claim.split(' ').filter((s) => s !== '');
+  return Array.isArray(claim) ? claim.filter((s): s is string => typeof s === 'string') : [];
+}
+
 /** The permissions an interaction needs on its own types (its criteria's other types need `s`); null: none (a bundle's entries are checked one by one). */
 export function permissionsFor(route: Route): ScopePermission[] | null {
   switch (route.interaction) {
@@ -56,8 +62,7 @@ export class SmartScopes {
 
   /** The scopes of a token (`scope` or `scp` claim: a space-separated string or a list); undefined when none is a SMART resource scope. */
   static fromToken(scope: unknown): SmartScopes | undefined {
-    const names = typeof scope === 'string' ? scope.split(' ') : Array.isArray(scope) ? scope.filter((s): s is string => typeof s === 'string') : [];
-    const scopes = names.map(parseScope).filter((s): s is ResourceScope => !!s);
+    const scopes = scopeNames(scope).map(parseScope).filter((s): s is ResourceScope => !!s);
     return scopes.length ? new SmartScopes(scopes) : undefined;
   }
 

@@ -1,7 +1,7 @@
 // The Express host: turns HTTP into core's plain FhirRequest and the FhirResponse back into HTTP.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { FhirError, errorResponse, storedJson, toFhirError, type Authorizer, type CompartmentLimit, type FhirEngine, type FhirRequest, type FhirResponse, type Route } from '@hestia/core';
+import { FhirError, errorResponse, storedJson, toFhirError, type Authorizer, type CompartmentLimit, type FhirDefinitions, type FhirEngine, type FhirRequest, type FhirResponse, type Resource, type Route } from '@hestia/core';
 import type { HestiaConfig } from './config.js';
 import { parseBody, parseQuery, responseFormat, serialize } from './formats.js';
 import { metered } from './metering.js';
@@ -62,9 +62,9 @@ export function createApp(opts: AppOptions): express.Express {
       }, limit));
       // The engine's response too: audit reads the status of each bundle entry from it.
       res.locals.response = result;
-      send(res, result, format, pretty, engine);
+      send(res, result, format, pretty, engine.defs);
     } catch (e) {
-      send(res, errorResponse(toFhirError(e)), format, pretty, engine);
+      send(res, errorResponse(toFhirError(e)), format, pretty, engine.defs);
     }
     void next;
   });
@@ -77,7 +77,7 @@ export function createApp(opts: AppOptions): express.Express {
     else if (e.type === 'entity.too.large') fe = new FhirError(413, 'too-long', `The body is larger than the limit of ${config.limits.maxBodyBytes} bytes.`);
     else if (e.status && e.status >= 400 && e.status < 500) fe = new FhirError(e.status, 'invalid', 'The request could not be read.');
     else fe = toFhirError(err);
-    send(res, errorResponse(fe), 'json', false, engine);
+    send(res, errorResponse(fe), 'json', false, engine.defs);
     void req;
   });
   return app;
@@ -94,7 +94,14 @@ function lowerHeaders(req: Request): Record<string, string | undefined> {
   return out;
 }
 
-function send(res: Response, r: FhirResponse, format: 'json' | 'xml', pretty: boolean, engine: FhirEngine): void {
+/** A resource of the server's own (not the engine's) with status 200, in the format the request asks for; a FhirError (406) when it asks for none Hestia writes. */
+export function sendResource(req: Request, res: Response, defs: FhirDefinitions, resource: Resource): void {
+  const query = parseQuery(req.originalUrl);
+  const format = responseFormat(query.find(([k]) => k === '_format')?.[1], req.get('accept'));
+  send(res, { status: 200, headers: {}, body: resource }, format, query.some(([k, v]) => k === '_pretty' && v === 'true'), defs);
+}
+
+function send(res: Response, r: FhirResponse, format: 'json' | 'xml', pretty: boolean, defs: FhirDefinitions): void {
   res.status(r.status);
   for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
   // (a body still held as stored text is not parsed to find out that there is one)
@@ -104,9 +111,9 @@ function send(res: Response, r: FhirResponse, format: 'json' | 'xml', pretty: bo
   }
   let out;
   try {
-    out = serialize(engine.defs, r, format, pretty);
+    out = serialize(defs, r, format, pretty);
   } catch {
-    out = serialize(engine.defs, r, 'json', pretty);
+    out = serialize(defs, r, 'json', pretty);
   }
   res.setHeader('Content-Type', out.type);
   // (engine.ts answers conditional reads itself, so Express's res.send, with its freshness check, is not needed)

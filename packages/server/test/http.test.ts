@@ -95,6 +95,16 @@ describe('HTTP API on PostgreSQL', { skip: unavailable }, () => {
     assert.match(await err.text(), /^<OperationOutcome xmlns="http:\/\/hl7.org\/fhir"><issue><severity value="error"\/><code value="not-found"\/>/);
   });
 
+  test('GET /$whoami with security off: says so, and that every action is allowed', async () => {
+    const res = await fetch(`${srv.url}/$whoami`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'securityEnabled', valueBoolean: false }, ...['read', 'write', 'delete', 'hardDelete', 'export', 'reindex'].map((a) => ({ name: 'action', part: [{ name: 'name', valueCode: a }] }))],
+    });
+    assert.equal((await fetch(`${srv.url}/$whoami?_format=text/csv`)).status, 406);
+  });
+
   test('errors are OperationOutcomes with the right status', async () => {
     const cases: [string, RequestInit, number, string][] = [
       ['/Patient', { method: 'POST', headers: json, body: '{not json' }, 400, 'structure'],

@@ -265,6 +265,55 @@ describe('security over HTTP with a real OpenID Connect issuer', () => {
     assert.equal((await fetch(`${srv.url}/Patient`, { headers: { authorization: `Bearer ${noOid}` } })).status, 403);
   });
 
+  test('GET /$whoami: what the server makes of the caller\'s token (roles, actions, allow-list, SMART scopes), JSON or XML; 401 without a valid token', async () => {
+    const whoami = async (token: string, accept = 'application/fhir+json') => {
+      const res = await fetch(`${srv.url}/$whoami`, { headers: { authorization: `Bearer ${token}`, accept } });
+      assert.equal(res.status, 200);
+      return { type: res.headers.get('content-type'), text: await res.text() };
+    };
+    const nurse = await tokenFor(issuer, { roles: ['nurse', 'problems', 'surgeon'], claims: { scope: 'openid patient/Observation.rs user/Patient.read patient/Condition.rs?category=x', patient: 'p-1' } });
+    const res = await whoami(nurse);
+    assert.match(res.type!, /^application\/fhir\+json/);
+    const part = (name: string, value: Record<string, unknown>) => ({ name, ...value });
+    assert.deepEqual(JSON.parse(res.text), {
+      resourceType: 'Parameters',
+      parameter: [
+        part('securityEnabled', { valueBoolean: true }),
+        part('issuer', { valueString: issuer.url }),
+        part('subject', { valueString: `user-${ALLOWED_OID}` }),
+        part('objectId', { valueString: ALLOWED_OID }),
+        part('clientId', { valueString: 'test-client' }),
+        part('name', { valueString: 'Test Caller' }),
+        part('objectIdAllowed', { valueBoolean: true }),
+        part('rolesClaim', { valueString: 'roles' }),
+        { name: 'role', part: [part('name', { valueString: 'nurse' }), part('defined', { valueBoolean: true }), part('action', { valueCode: 'read' }), part('resourceType', { valueCode: 'Patient' }), part('resourceType', { valueCode: 'Observation' })] },
+        { name: 'role', part: [part('name', { valueString: 'problems' }), part('defined', { valueBoolean: true }), part('action', { valueCode: 'read' }), part('resourceType', { valueCode: 'Condition' })] },
+        { name: 'role', part: [part('name', { valueString: 'surgeon' }), part('defined', { valueBoolean: false })] },
+        { name: 'action', part: [part('name', { valueCode: 'read' }), part('resourceType', { valueCode: 'Condition' }), part('resourceType', { valueCode: 'Observation' }), part('resourceType', { valueCode: 'Patient' })] },
+        part('smartScopesEnforced', { valueBoolean: true }),
+        { name: 'scope', part: [part('value', { valueString: 'openid' }), part('note', { valueString: 'not a SMART resource scope' })] },
+        { name: 'scope', part: [part('value', { valueString: 'patient/Observation.rs' }), part('level', { valueCode: 'patient' }), part('resourceType', { valueCode: 'Observation' }), part('permissions', { valueString: 'rs' })] },
+        { name: 'scope', part: [part('value', { valueString: 'user/Patient.read' }), part('level', { valueCode: 'user' }), part('resourceType', { valueCode: 'Patient' }), part('permissions', { valueString: 'rs' })] },
+        { name: 'scope', part: [part('value', { valueString: 'patient/Condition.rs?category=x' }), part('level', { valueCode: 'patient' }), part('resourceType', { valueCode: 'Condition' }), part('note', { valueString: 'grants nothing: Hestia cannot apply the search restrictions of a v2 scope' })] },
+        part('patient', { valueReference: { reference: 'Patient/p-1' } }),
+        part('compartment', { valueReference: { reference: 'Patient/p-1' } }),
+      ],
+    });
+    // An admin: every action on every type; no scopes, no patient.
+    const admin = JSON.parse((await whoami(tokens.admin)).text) as { parameter: { name: string; part?: { name: string; valueCode?: string }[] }[] };
+    assert.deepEqual(admin.parameter.filter((p) => p.name === 'action').map((p) => p.part!.map((x) => x.valueCode)), [['read'], ['write'], ['delete'], ['hardDelete'], ['export'], ['reindex']]);
+    assert.deepEqual(admin.parameter.filter((p) => ['scope', 'patient', 'compartment'].includes(p.name)), []);
+    // Outside the allow-list: told so, with no actions (its requests get 403).
+    const outside = JSON.parse((await whoami(await tokenFor(issuer, { roles: ['admin'], oid: OTHER_OID }))).text) as typeof admin;
+    assert.deepEqual(outside.parameter.filter((p) => ['objectIdAllowed', 'action'].includes(p.name)), [{ name: 'objectIdAllowed', valueBoolean: false }]);
+    // XML on request.
+    const xml = await whoami(tokens.reader, 'application/fhir+xml');
+    assert.match(xml.type!, /^application\/fhir\+xml/);
+    assert.match(xml.text, /<parameter><name value="role"\/><part><name value="name"\/><valueString value="reader"\/><\/part><part><name value="defined"\/><valueBoolean value="true"\/><\/part><part><name value="action"\/><valueCode value="read"\/><\/part><\/parameter>/);
+    await expectLoginFailure(await fetch(`${srv.url}/$whoami`), 'Bearer realm="hestia"');
+    await expectLoginFailure(await fetch(`${srv.url}/$whoami`, { headers: { authorization: 'Bearer a.b.c' } }), INVALID_TOKEN);
+  });
+
   test('no Authorization header: 401 with a bare Bearer challenge', async () => {
     await expectLoginFailure(await fetch(`${srv.url}/Patient`), 'Bearer realm="hestia"');
     await expectLoginFailure(await fetch(`${srv.url}/Patient/1`, { method: 'DELETE' }), 'Bearer realm="hestia"');

@@ -11,7 +11,8 @@ import { principalOf } from './principal.js';
 import { loadRoles } from './roles.js';
 import { SMART_CONFIGURATION_PATH, smartConfigurationHandler } from './smart.js';
 import { SMART_PROXY_PATH, mountSmartProxy } from './smart-proxy.js';
-import { requestBaseUrl } from '../app.js';
+import { requestBaseUrl, sendResource } from '../app.js';
+import { WHOAMI_PATH, whoami, whoamiWithoutSecurity } from './whoami.js';
 
 export type { Principal } from './principal.js';
 export { principalOf, callerKey } from './principal.js';
@@ -34,11 +35,15 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
   const cors = corsMiddleware(config.cors);
   const middleware = cors ? [cors] : [];
   const s = config.security;
+  const defs = definitions(config.fhirVersion);
   if (!s.enabled) {
     appLogger.warn('Security is disabled: every request is served without authentication or authorization. Set security.enabled (HESTIA_SECURITY_ENABLED=true) with an authority and an audience to protect this server.');
-    return { middleware, routes: () => undefined, requireRole: () => (_req, _res, next) => next() };
+    return {
+      middleware,
+      routes: (app) => app.get(WHOAMI_PATH, (req, res) => sendResource(req, res, defs, whoamiWithoutSecurity())),
+      requireRole: () => (_req, _res, next) => next(),
+    };
   }
-  const defs = definitions(config.fhirVersion);
   const roles = loadRoles(s.rolesFile, (t) => defs.isResourceType(t));
   const verifier = new OidcVerifier({
     authority: s.authority,
@@ -56,6 +61,7 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
     limitFor: (req) => limitFor(policy, principalOf(req)),
     routes: (app) => {
       const baseUrl = (req: Request) => requestBaseUrl(config, req);
+      app.get(WHOAMI_PATH, (req, res) => sendResource(req, res, defs, whoami(policy, s.rolesClaim, principalOf(req)!)));
       app.get(SMART_CONFIGURATION_PATH, smartConfigurationHandler(verifier, s.smartProxy ? (req) => `${baseUrl(req)}${SMART_PROXY_PATH}` : undefined, s.smartScopes));
       if (s.smartProxy) mountSmartProxy(app, { verifier, audience: audiencesOf(s)[0], baseUrl, secret: config.pagingSecret || undefined });
     },

@@ -21,6 +21,10 @@ export class RoleSet {
     return [...this.byName.keys()];
   }
 
+  definition(name: string): RoleDefinition | undefined {
+    return this.byName.get(name);
+  }
+
   /**
    * Whether the caller's roles together allow `action` on every type in `types` (each type by some
    * role); undefined types: any type (system level), which needs a role not restricted to types.
