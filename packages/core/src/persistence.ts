@@ -113,10 +113,22 @@ export interface AdapterMetering {
   run<T>(options: RequestScopeOptions, fn: (meter: RequestMeter) => T): T;
 }
 
-/** What an adapter may tell about its database for metrics, without exposing its internals. */
+/** One database call, as an adapter reports it to its instrumentation's listeners. */
+export interface DatabaseCall {
+  durationMs: number;
+  failed: boolean;
+  /** The statement as the database got it: SQL, a Cosmos DB query, or the name of a point operation. Values are not in it. */
+  statement: string;
+  /** The values bound to the statement. They may hold patient data: a listener that keeps them must not keep them as they are. */
+  bindings?: readonly unknown[];
+  /** What the database charged for the call, in its own units (Cosmos DB: request units). */
+  requestCharge?: number;
+}
+
+/** What an adapter may tell about its database for metrics and logs, without exposing its internals. */
 export interface AdapterInstrumentation {
-  /** Calls `listener` after every database call with its duration; returns the function that unsubscribes. */
-  onCall(listener: (durationMs: number, failed: boolean) => void): () => void;
-  /** Connections in use, idle, and requests waiting for one, now; `max` is the pool's size. */
-  pool(): { used: number; idle: number; pending: number; max: number };
+  /** Calls `listener` after every database call; returns the function that unsubscribes. */
+  onCall(listener: (call: DatabaseCall) => void): () => void;
+  /** Connections in use, idle, and requests waiting for one, now; `max` is the pool's size. Absent for a storage without a pool (Cosmos DB). */
+  pool?(): { used: number; idle: number; pending: number; max: number };
 }

@@ -1,9 +1,11 @@
 // The container calls the adapter makes: every one is metered (request units charged to the
-// current request) and reads use the request's relaxed consistency, if it asked for one.
+// current request) and reported to the instrumentation's listeners, and reads use the request's
+// relaxed consistency, if it asked for one.
 import type { Container, ItemDefinition, SqlQuerySpec } from '@azure/cosmos';
 import { FhirError } from '@hestia/core';
 import type { SystemFields } from './documents.js';
-import type { CosmosMetering } from './metering.js';
+import type { CosmosInstrumentation } from './instrumentation.js';
+import { chargeOf, type Charged, type CosmosMetering } from './metering.js';
 
 /** The status code of an SDK error (Cosmos answers 404, 409, 412, 413, 429 …). */
 export const statusOf = (e: unknown): number | undefined => {
@@ -22,42 +24,55 @@ export function translateError(e: unknown): unknown {
 }
 
 export class CosmosDb {
-  constructor(readonly container: Container, readonly metering: CosmosMetering) {}
+  constructor(readonly container: Container, readonly metering: CosmosMetering, private readonly instrumentation: CosmosInstrumentation) {}
 
-  private async call<T>(fn: () => Promise<T & { requestCharge?: number }>): Promise<T> {
+  /** `statement`: the query, or the point operation's name; `bindings`: the query's parameter values. */
+  private async call<T>(statement: string, fn: () => Promise<T & { requestCharge?: number }>, bindings?: readonly unknown[]): Promise<T> {
+    const started = this.instrumentation.listening ? performance.now() : undefined;
+    let outcome: { failed: boolean; requestCharge?: number } = { failed: true };
     try {
-      return await this.metering.metered(fn());
+      const res = await this.metering.metered(fn());
+      outcome = { failed: false, requestCharge: chargeOf(res) };
+      return res;
     } catch (e) {
+      outcome = { failed: true, requestCharge: chargeOf(e as Charged) };
       throw translateError(e);
+    } finally {
+      if (started !== undefined) this.instrumentation.report({ durationMs: performance.now() - started, statement, bindings, ...outcome });
     }
+  }
+
+  /** A point operation's statement: its name and the container's. */
+  private op(name: string): string {
+    return `${name} (${this.container.id})`;
   }
 
   /** All results of a query (callers bound it with TOP). `partitionKey` scopes it to one logical partition. */
   async query<T>(spec: SqlQuerySpec, partitionKey?: string): Promise<T[]> {
     const options = { ...this.metering.readOptions(), ...(partitionKey !== undefined ? { partitionKey } : {}) };
-    const res = await this.call(() => this.container.items.query<T>(spec, options).fetchAll());
+    const res = await this.call(spec.query, () => this.container.items.query<T>(spec, options).fetchAll(), spec.parameters?.map((p) => p.value));
     return res.resources;
   }
 
   /** A point read; undefined when there is no such document. */
   async read<T>(id: string, pk: string): Promise<(T & SystemFields) | undefined> {
-    const res = await this.call(() => this.container.item(id, pk).read<T & ItemDefinition>(this.metering.readOptions()));
+    const res = await this.call(this.op('read'), () => this.container.item(id, pk).read<T & ItemDefinition>(this.metering.readOptions()));
     return res.statusCode === 404 ? undefined : (res.resource as T & SystemFields | undefined);
   }
 
   async create<T extends ItemDefinition>(doc: T): Promise<T & SystemFields> {
-    const res = await this.call(() => this.container.items.create(doc));
+    const res = await this.call(this.op('create'), () => this.container.items.create(doc));
     return res.resource as T & SystemFields;
   }
 
   async upsert<T extends ItemDefinition>(doc: T): Promise<void> {
-    await this.call(() => this.container.items.upsert(doc));
+    await this.call(this.op('upsert'), () => this.container.items.upsert(doc));
   }
 
   /** Replaces a document only if it still has `etag` (412 otherwise). */
   async replace<T extends ItemDefinition>(doc: T, pk: string, etag: string | undefined): Promise<T & SystemFields> {
     const options = etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : {};
-    const res = await this.call(() => this.container.item(doc.id!, pk).replace(doc, options));
+    const res = await this.call(this.op('replace'), () => this.container.item(doc.id!, pk).replace(doc, options));
     return res.resource as T & SystemFields;
   }
 
@@ -65,7 +80,7 @@ export class CosmosDb {
   async delete(id: string, pk: string, etag?: string): Promise<boolean> {
     const options = etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : {};
     try {
-      await this.call(() => this.container.item(id, pk).delete(options));
+      await this.call(this.op('delete'), () => this.container.item(id, pk).delete(options));
       return true;
     } catch (e) {
       if (statusOf(e) === 404) return false;

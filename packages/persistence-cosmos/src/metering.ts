@@ -10,7 +10,13 @@ export type ConsistencyName = (typeof CONSISTENCY_LEVELS)[number];
 interface Scope { meter: { requestCharge: number }; consistency?: ConsistencyName }
 
 /** Something the SDK answered with a request charge (responses and errors alike). */
-interface Charged { requestCharge?: number; headers?: Record<string, unknown> }
+export interface Charged { requestCharge?: number; headers?: Record<string, unknown> }
+
+/** The request units an SDK response or error tells it was charged, if any. */
+export function chargeOf(r: Charged | undefined): number | undefined {
+  const n = Number(r?.requestCharge ?? r?.headers?.['x-ms-request-charge'] ?? 0);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
 
 export class CosmosMetering implements AdapterMetering {
   private readonly als = new AsyncLocalStorage<Scope>();
@@ -40,9 +46,8 @@ export class CosmosMetering implements AdapterMetering {
 
   /** Adds the charge of an SDK response or error to the current request. */
   charge(r: Charged | undefined): void {
-    const header = r?.headers?.['x-ms-request-charge'];
-    const n = Number(r?.requestCharge ?? header ?? 0);
-    if (!Number.isFinite(n) || n <= 0) return;
+    const n = chargeOf(r);
+    if (n === undefined) return;
     const scope = this.als.getStore();
     if (scope) scope.meter.requestCharge += n;
   }

@@ -6,6 +6,7 @@ import type { AdapterCapabilities, JobStore, PersistenceAdapter, PersistenceSess
 import { CosmosDb } from './db.js';
 import { CosmosJobStore } from './jobs.js';
 import { Leases } from './lease.js';
+import { CosmosInstrumentation } from './instrumentation.js';
 import { CosmosMetering, CONSISTENCY_LEVELS, type ConsistencyName } from './metering.js';
 import type { SearchLimits } from './search.js';
 import { CosmosSession, type Containers, type TxState } from './session.js';
@@ -51,6 +52,7 @@ export class CosmosStore extends CosmosSession implements PersistenceAdapter {
   readonly name = 'cosmos';
   readonly capabilities: AdapterCapabilities = { transactions: false, chaining: true, reverseChaining: true, fullText: false, sort: true, totalAccurate: true };
   readonly metering: CosmosMetering;
+  readonly instrumentation: CosmosInstrumentation;
   /** Jobs live in the resources container (see jobs.ts). */
   readonly jobs: JobStore;
   private readonly names: Record<keyof Containers, string>;
@@ -58,12 +60,14 @@ export class CosmosStore extends CosmosSession implements PersistenceAdapter {
   constructor(private readonly client: CosmosClient, private readonly opts: CosmosOptions, metering = new CosmosMetering()) {
     const names = { resources: opts.containers?.resources ?? 'resources', history: opts.containers?.history ?? 'history' };
     const database = client.database(opts.database);
-    const db: Containers = { resources: new CosmosDb(database.container(names.resources), metering), history: new CosmosDb(database.container(names.history), metering) };
+    const instrumentation = new CosmosInstrumentation();
+    const db: Containers = { resources: new CosmosDb(database.container(names.resources), metering, instrumentation), history: new CosmosDb(database.container(names.history), metering, instrumentation) };
     const limit = (n: number | undefined) => Math.max(1, Math.trunc(n ?? 1000));
     const limits = { joinKeys: limit(opts.limits?.joinKeys), sortedMatches: limit(opts.limits?.sortedMatches) };
     super(db, new Leases(db.history, { ttlSeconds: opts.lease?.ttlSeconds ?? 30, waitMs: opts.lease?.waitMs ?? 10000 }), limits);
     this.names = names;
     this.metering = metering;
+    this.instrumentation = instrumentation;
     this.jobs = new CosmosJobStore(db.resources);
     if (opts.accountConsistency) metering.accountConsistency = opts.accountConsistency;
   }

@@ -54,6 +54,8 @@ export interface HestiaConfig {
     logLevel: string;
     /** Prometheus metrics at /metrics; with a role (security enabled), only callers whose token has that role read them. */
     metrics: { enabled: boolean; role: string };
+    /** Database calls that take at least this long (ms) are logged with their statement (0: none). */
+    slowStatementMs: number;
   };
   /** Audit log: a Started and a Succeeded/Failed record per request, and one record per bundle entry. */
   audit: {
@@ -157,7 +159,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   allowCreateOnUpdate: true,
   versioning: { default: 'versioned', resourceTypes: {} },
   pagingSecret: '',
-  observability: { logLevel: 'info', metrics: { enabled: true, role: '' } },
+  observability: { logLevel: 'info', metrics: { enabled: true, role: '' }, slowStatementMs: 1000 },
   audit: { location: hostname(), console: true, file: '', auditEvents: false },
   security: { enabled: false, authority: '', audience: [], allowedObjectIds: [], rolesClaim: 'roles', rolesFile: DEFAULT_ROLES_FILE, clockSkewSeconds: 60, jwksCooldownSeconds: 30, smartProxy: false, smartScopes: true },
   cors: { origins: [], headers: '*', methods: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], maxAge: 600, allowCredentials: false },
@@ -239,7 +241,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
     allowCreateOnUpdate: bool(env.HESTIA_ALLOW_CREATE_ON_UPDATE),
     versioning: { default: env.HESTIA_VERSIONING as VersioningPolicy | undefined, resourceTypes: pairs(env.HESTIA_VERSIONING_RESOURCE_TYPES) as Record<string, VersioningPolicy> | undefined },
     pagingSecret: env.HESTIA_PAGING_SECRET,
-    observability: { logLevel: env.HESTIA_LOG_LEVEL, metrics: { enabled: bool(env.HESTIA_METRICS_ENABLED), role: env.HESTIA_METRICS_ROLE } },
+    observability: { logLevel: env.HESTIA_LOG_LEVEL, metrics: { enabled: bool(env.HESTIA_METRICS_ENABLED), role: env.HESTIA_METRICS_ROLE }, slowStatementMs: num(env.HESTIA_LOG_SLOW_STATEMENT_MS) },
     audit: {
       location: env.HESTIA_AUDIT_LOCATION,
       console: bool(env.HESTIA_AUDIT_CONSOLE),
@@ -319,6 +321,7 @@ export function validateConfig(cfg: HestiaConfig): void {
   if (!(cfg.limits.maxCount >= 1) || !(cfg.limits.defaultCount >= 1) || cfg.limits.defaultCount > cfg.limits.maxCount) problems.push('limits: need 1 <= defaultCount <= maxCount');
   if (!(cfg.limits.maxBundleEntries >= 1)) problems.push('limits.maxBundleEntries must be at least 1');
   if (!LOG_LEVELS.includes(cfg.observability.logLevel)) problems.push(`observability.logLevel must be one of ${LOG_LEVELS.join(', ')}, not '${cfg.observability.logLevel}'`);
+  if (!(cfg.observability.slowStatementMs >= 0)) problems.push(`observability.slowStatementMs (HESTIA_LOG_SLOW_STATEMENT_MS) must be a number of milliseconds, 0 or more, not '${cfg.observability.slowStatementMs}'`);
   if (cfg.observability.metrics.role && !cfg.security.enabled) problems.push('observability.metrics.role (HESTIA_METRICS_ROLE) needs security.enabled: without authentication no caller has a role');
   problems.push(...versioningProblems(cfg.versioning), ...securityProblems(cfg), ...corsProblems(cfg.cors), ...exportProblems(cfg.export));
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}.`);

@@ -1,9 +1,9 @@
-// Metrics hooks of a knex-based SQL store: the duration of every statement (from knex's query
-// events) and the usage of its connection pool, as plain numbers.
+// Metrics and log hooks of a knex-based SQL store: every statement with its duration (from knex's
+// query events) and the usage of its connection pool, as plain numbers.
 import type { Knex } from 'knex';
 import type { AdapterInstrumentation } from '@hestia/core';
 
-interface QueryEvent { __knexQueryUid?: string }
+interface QueryEvent { __knexQueryUid?: string; sql?: string; bindings?: readonly unknown[] }
 interface TarnPool { numUsed(): number; numFree(): number; numPendingAcquires(): number; max: number }
 
 export function knexInstrumentation(knex: Knex): AdapterInstrumentation {
@@ -13,14 +13,14 @@ export function knexInstrumentation(knex: Knex): AdapterInstrumentation {
       const onQuery = (q: QueryEvent) => {
         if (q.__knexQueryUid) started.set(q.__knexQueryUid, performance.now());
       };
-      const done = (failed: boolean) => (_result: unknown, q: QueryEvent) => {
+      const finished = (q: QueryEvent, failed: boolean) => {
         const t = q.__knexQueryUid === undefined ? undefined : started.get(q.__knexQueryUid);
         if (t === undefined) return;
         started.delete(q.__knexQueryUid!);
-        listener(performance.now() - t, failed);
+        listener({ durationMs: performance.now() - t, failed, statement: q.sql ?? '', bindings: q.bindings });
       };
-      const onResponse = done(false);
-      const onError = done(true);
+      const onResponse = (_result: unknown, q: QueryEvent) => finished(q, false);
+      const onError = (_error: unknown, q: QueryEvent) => finished(q, true);
       knex.on('query', onQuery).on('query-response', onResponse).on('query-error', onError);
       return () => {
         knex.off('query', onQuery).off('query-response', onResponse).off('query-error', onError);

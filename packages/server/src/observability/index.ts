@@ -11,6 +11,7 @@ import { AuditFileTransport } from './file-sink.js';
 import { appLogger, configureAppLogger, createAuditLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { SinkMonitor } from './sinks.js';
+import { logSlowStatements } from './slow-statements.js';
 
 export { appLogger } from './logger.js';
 export { currentCorrelationId, CORRELATION_HEADER } from './correlation.js';
@@ -37,6 +38,7 @@ export interface ObservabilityLayer {
 export async function createObservability(config: HestiaConfig, adapter: PersistenceAdapter, engine: FhirEngine): Promise<ObservabilityLayer> {
   configureAppLogger(config);
   const metrics = config.observability.metrics.enabled ? new Metrics(adapter.instrumentation) : undefined;
+  const stopSlowLog = logSlowStatements(adapter.instrumentation, config.observability.slowStatementMs);
   const sinks = new SinkMonitor({
     onFailure: (sink) => metrics?.sinkFailed(sink),
     onChange: (sink, failing, error) => {
@@ -69,6 +71,7 @@ export async function createObservability(config: HestiaConfig, adapter: Persist
     async close() {
       await auditEvents?.flush();
       metrics?.close();
+      stopSlowLog?.();
       // The file sink is drained before the logger closes, so that every record reaches the disk.
       await Promise.all(auditLogger.transports.map((t) => (t instanceof AuditFileTransport ? t.drain() : undefined)));
       auditLogger.close();

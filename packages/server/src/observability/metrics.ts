@@ -35,11 +35,12 @@ export class Metrics {
     this.sinkFailures = new client.Counter({ name: 'hestia_audit_sink_failures_total', help: 'Audit records an audit sink failed to write.', labelNames: ['sink'], registers });
     if (instrumentation) {
       const calls = new client.Histogram({ name: 'hestia_db_call_duration_seconds', help: 'Database call latency.', labelNames: ['outcome'], buckets: SECONDS, registers });
-      this.unsubscribe = instrumentation.onCall((ms, failed) => calls.observe({ outcome: failed ? 'error' : 'ok' }, ms / 1000));
-      new client.Gauge({
+      this.unsubscribe = instrumentation.onCall((c) => calls.observe({ outcome: c.failed ? 'error' : 'ok' }, c.durationMs / 1000));
+      const pool = instrumentation.pool?.bind(instrumentation);
+      if (pool) new client.Gauge({
         name: 'hestia_db_pool_connections', help: 'Database pool connections by state (used, idle, pending requests, max).', labelNames: ['state'], registers,
         collect() {
-          const p = instrumentation.pool();
+          const p = pool();
           for (const state of ['used', 'idle', 'pending', 'max'] as const) this.set({ state }, p[state]);
         },
       });
