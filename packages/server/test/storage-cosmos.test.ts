@@ -73,6 +73,17 @@ describe('HTTP API on Cosmos DB (emulator)', () => {
     assert.ok(Number(search.headers.get('x-ms-request-charge')) >= 2, 'the page query and the count query');
   });
 
+  test('/metrics counts the request units charged (hestia_db_request_charge_total) beside the calls', async () => {
+    const charged = async () => {
+      const text = await (await fetch(`${srv.url}/metrics`)).text();
+      return Number(/^hestia_db_request_charge_total (\d+(?:\.\d+)?)$/m.exec(text)?.[1]);
+    };
+    const before = await charged();
+    const res = await fetch(`${srv.url}/Patient`, { method: 'POST', headers: json, body: JSON.stringify({ resourceType: 'Patient' }) });
+    assert.equal(res.status, 201);
+    assert.equal(await charged(), before + Number(res.headers.get('x-ms-request-charge')));
+  });
+
   test('x-ms-consistency-level relaxes reads of that request; a stronger level than the account\'s (Session) or an unknown one is 400', async () => {
     const created = await (await fetch(`${srv.url}/Patient`, { method: 'POST', headers: json, body: JSON.stringify({ resourceType: 'Patient' }) })).json();
     consistency.length = 0;

@@ -35,7 +35,14 @@ export class Metrics {
     this.sinkFailures = new client.Counter({ name: 'hestia_audit_sink_failures_total', help: 'Audit records an audit sink failed to write.', labelNames: ['sink'], registers });
     if (instrumentation) {
       const calls = new client.Histogram({ name: 'hestia_db_call_duration_seconds', help: 'Database call latency.', labelNames: ['outcome'], buckets: SECONDS, registers });
-      this.unsubscribe = instrumentation.onCall((c) => calls.observe({ outcome: c.failed ? 'error' : 'ok' }, c.durationMs / 1000));
+      // (created on the first charged call: only storages that charge per call, Cosmos DB, have it)
+      let charges: client.Counter | undefined;
+      this.unsubscribe = instrumentation.onCall((c) => {
+        calls.observe({ outcome: c.failed ? 'error' : 'ok' }, c.durationMs / 1000);
+        if (c.requestCharge === undefined) return;
+        charges ??= new client.Counter({ name: 'hestia_db_request_charge_total', help: 'What the database charged for its calls, in its units (Cosmos DB: request units).', registers });
+        charges.inc(c.requestCharge);
+      });
       const pool = instrumentation.pool?.bind(instrumentation);
       if (pool) new client.Gauge({
         name: 'hestia_db_pool_connections', help: 'Database pool connections by state (used, idle, pending requests, max).', labelNames: ['state'], registers,
