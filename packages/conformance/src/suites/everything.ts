@@ -33,6 +33,16 @@ export function everythingSuite(fx: Fixture): void {
         oA2: { resourceType: 'Observation', status: 'final', code: { text: 'a' }, subject: subject('pA'), hasMember: [subject('oB1')] },
         encA: { resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, subject: subject('pA'), serviceProvider: subject('org') },
         rxA: { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: subject('pA'), medicationReference: subject('med') },
+        // Care dates (start, end): a patient of their own.
+        pC: { resourceType: 'Patient', name: [{ family: 'Dated' }], birthDate: '1950-01-01' },
+        oC2020: { resourceType: 'Observation', status: 'final', code: { text: 'c' }, subject: subject('pC'), effectiveDateTime: '2020-03-01T10:00:00Z', performer: [subject('dr')] },
+        oC2021: { resourceType: 'Observation', status: 'final', code: { text: 'c' }, subject: subject('pC'), effectiveDateTime: '2021-06-01', performer: [subject('org')] },
+        oCundated: { resourceType: 'Observation', status: 'final', code: { text: 'c' }, subject: subject('pC') },
+        // Its period reaches into 2020 by two days.
+        encC: { resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, subject: subject('pC'), period: { start: '2019-12-30', end: '2020-01-02' } },
+        encC2019: { resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' }, subject: subject('pC'), period: { start: '2019-01-10', end: '2019-02-01' } },
+        // Condition has no `date` parameter (its onset is onset-date): never held to care dates.
+        condC: { resourceType: 'Condition', subject: subject('pC'), code: { text: 'c' }, onsetDateTime: '2010-01-01' },
       });
     });
 
@@ -81,8 +91,29 @@ export function everythingSuite(fx: Fixture): void {
       assert.deepEqual(idsOf(posted.body as Bundle, 'include'), [id('med')]);
     });
 
+    test('start and end: what has a care date (`date`) overlapping them, and what has none', async () => {
+      const dated = async (query: Query) => {
+        const b = await everything(query, 'pC');
+        return { match: idsOf(b).sort(), include: idsOf(b, 'include').sort() };
+      };
+      assert.deepEqual(await dated([['start', '2020-01-01'], ['end', '2020-12-31']]), { match: ids('pC', 'oC2020', 'oCundated', 'encC', 'condC'), include: ids('dr') });
+      assert.deepEqual(await dated([['start', '2021']]), { match: ids('pC', 'oC2021', 'oCundated', 'condC'), include: ids('org') });
+      assert.deepEqual(await dated([['end', '2019-06']]), { match: ids('pC', 'oCundated', 'encC2019', 'condC'), include: [] });
+      assert.deepEqual(await dated([['start', '2020-01-03'], ['end', '2020-01-03']]), { match: ids('pC', 'oCundated', 'condC'), include: [] });
+      assert.deepEqual(await dated([]), { match: ids('pC', 'oC2020', 'oC2021', 'oCundated', 'encC', 'encC2019', 'condC'), include: ids('dr', 'org') });
+      // With _type, and in a POST's Parameters.
+      assert.deepEqual(await dated([['start', '2020-01-01'], ['_type', 'Encounter']]), { match: ids('encC'), include: [] });
+      const posted = await fx.client.request('POST', `Patient/${id('pC')}/$everything`, {
+        body: { resourceType: 'Parameters', parameter: [{ name: 'start', valueDate: '2021-01-01' }, { name: '_type', valueString: 'Observation' }] },
+      });
+      assert.equal(posted.status, 200);
+      assert.deepEqual(idsOf(posted.body as Bundle).sort(), ids('oC2021', 'oCundated'));
+    });
+
     test('what it cannot do: 4xx with an OperationOutcome', async () => {
-      assertOutcome(await fx.client.request('GET', `Patient/${id('pA')}/$everything`, { query: [['start', '2020-01-01']] }), 400, 'not-supported');
+      for (const query of [[['start', 'last year']], [['end', '2020-01-01T10:00:00Z']], [['start', '2021-01-01'], ['end', '2020-12-31']]] as Query[]) {
+        assertOutcome(await fx.client.request('GET', `Patient/${id('pA')}/$everything`, { query }), 400, 'invalid');
+      }
       assertOutcome(await fx.client.request('GET', 'Patient/$everything'), 400);
       assertOutcome(await fx.client.request('GET', `Observation/${id('oA1')}/$everything`), 400);
       assertOutcome(await fx.client.request('GET', 'Patient/no-such-patient/$everything'), 404, 'not-found');
