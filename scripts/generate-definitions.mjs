@@ -39,17 +39,19 @@ function elementTable(sd) {
 }
 
 /**
- * The codes of a value set when its definition lists them, or takes whole code systems of the same
- * bundle (with their nested concepts); null when it needs more (filters, other value sets, external
- * code systems such as languages or MIME types): such bindings are not checked.
+ * The codes of a value set by code system when its definition lists them, or takes whole code
+ * systems of the same bundle (with their nested concepts); null when it needs more (filters, other
+ * value sets, external code systems such as languages or MIME types): such bindings are not checked.
  */
 function expand(url, valueSets, codeSystems) {
   const vs = valueSets.get(url);
   if (!vs?.compose?.include?.length) return null;
-  const codes = new Set();
+  const bySystem = new Map();
   const flatten = (concepts) => (concepts ?? []).flatMap((c) => [c.code, ...flatten(c.concept)]);
   for (const inc of vs.compose.include) {
     if (inc.filter?.length || inc.valueSet?.length || !inc.system) return null;
+    const codes = bySystem.get(inc.system) ?? new Set();
+    bySystem.set(inc.system, codes);
     if (inc.concept?.length) {
       for (const c of inc.concept) codes.add(c.code);
       continue;
@@ -60,12 +62,18 @@ function expand(url, valueSets, codeSystems) {
   }
   for (const exc of vs.compose.exclude ?? []) {
     if (!exc.concept?.length) return null;
-    for (const c of exc.concept) codes.delete(c.code);
+    for (const c of exc.concept) bySystem.get(exc.system)?.delete(c.code);
   }
-  return [...codes].sort();
+  return Object.fromEntries([...bySystem].map(([system, codes]) => [system, [...codes].sort()]));
 }
 
-/** Required bindings of `code` elements: type -> path -> value set url, and each value set's codes. */
+/** Element types whose required bindings are checked: a `code` by its code, a Coding or CodeableConcept by system and code. */
+const BOUND_TYPES = ['code', 'Coding', 'CodeableConcept'];
+
+/**
+ * Required bindings: type -> path -> value set url; the codes of the value sets bound to `code`
+ * elements (valueSets) and, by code system, of those bound to Coding and CodeableConcept (codings).
+ */
 function requiredBindings(structures, src) {
   const all = bundle(src, 'valuesets-core.json');
   const valueSets = new Map(all.filter((r) => r.resourceType === 'ValueSet').map((r) => [r.url, r]));
@@ -73,21 +81,25 @@ function requiredBindings(structures, src) {
   // (STU3 value sets may define their code system inline)
   for (const vs of valueSets.values()) if (vs.codeSystem?.system) codeSystems.set(vs.codeSystem.system, { content: 'complete', concept: vs.codeSystem.concept });
   const elements = {};
+  const expanded = new Map();
   const codes = {};
+  const codings = {};
   for (const sd of structures) {
     for (const el of sd.snapshot.element) {
       const dot = el.path.indexOf('.');
       const types = (el.type ?? []).map((t) => t.code);
       const ref = el.binding?.valueSet ?? el.binding?.valueSetReference?.reference ?? el.binding?.valueSetUri;
-      if (dot < 0 || types.length !== 1 || types[0] !== 'code' || el.binding?.strength !== 'required' || !ref) continue;
+      if (dot < 0 || types.length !== 1 || !BOUND_TYPES.includes(types[0]) || el.binding?.strength !== 'required' || !ref) continue;
       const url = ref.replace(/\|.*$/, '');
-      if (!(url in codes)) codes[url] = expand(url, valueSets, codeSystems);
-      if (!codes[url]) continue;
+      if (!expanded.has(url)) expanded.set(url, expand(url, valueSets, codeSystems));
+      const bySystem = expanded.get(url);
+      if (!bySystem) continue;
       (elements[sd.id] ??= {})[el.path.slice(dot + 1)] = url;
+      if (types[0] === 'code') codes[url] ??= [...new Set(Object.values(bySystem).flat())].sort();
+      else codings[url] ??= bySystem;
     }
   }
-  for (const url of Object.keys(codes)) if (!codes[url]) delete codes[url];
-  return { elements, valueSets: codes };
+  return { elements, valueSets: codes, codings };
 }
 
 function generate(version) {
@@ -145,7 +157,7 @@ function generate(version) {
   const bindings = requiredBindings([...types.filter((t) => t.kind === 'complex-type'), ...resources], src);
   write('bindings.json', bindings);
   const bound = Object.values(bindings.elements).reduce((n, m) => n + Object.keys(m).length, 0);
-  console.log(`${version}: ${resourceTypes.length} resource types, ${searchParameters.length} search parameters, ${Object.keys(elements).length} element tables, ${bound} required code bindings over ${Object.keys(bindings.valueSets).length} value sets`);
+  console.log(`${version}: ${resourceTypes.length} resource types, ${searchParameters.length} search parameters, ${Object.keys(elements).length} element tables, ${bound} required bindings over ${Object.keys(bindings.valueSets).length} value sets of codes and ${Object.keys(bindings.codings).length} of codings`);
 }
 
 for (const v of versions.length ? versions : ['r4', 'stu3']) generate(v);

@@ -37,8 +37,11 @@ export class FhirDefinitions {
   readonly compartments: Readonly<Record<string, Record<string, string[]>>>;
   /** Per resource type: top-level elements kept by _summary=true, and those always kept. */
   readonly summary: Readonly<Record<string, { summary: string[]; mandatory: string[] }>>;
-  /** Required bindings of `code` elements (type -> path -> value set url) and the codes of those value sets that list them. */
-  readonly bindings: Readonly<{ elements: Record<string, Record<string, string>>; valueSets: Record<string, string[]> }>;
+  /**
+   * Required bindings whose value sets list their codes (type -> path -> value set url): the codes of
+   * those bound to `code` elements, and by code system those bound to Coding and CodeableConcept.
+   */
+  readonly bindings: Readonly<{ elements: Record<string, Record<string, string>>; valueSets: Record<string, string[]>; codings: Record<string, Record<string, string[]>> }>;
   private readonly byType = new Map<string, Map<string, SearchParamDef>>();
   private readonly byUrl = new Map<string, SearchParamDef>();
 

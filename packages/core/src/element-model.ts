@@ -40,6 +40,8 @@ export interface ElementDef {
   primitive?: PrimitiveType;
   /** A `code` with a required binding: its value set and the codes it allows. */
   binding?: { valueSet: string; codes: ReadonlySet<string> };
+  /** A Coding or CodeableConcept with a required binding: its value set and the codes it allows by code system. */
+  codingBinding?: { valueSet: string; systems: ReadonlyMap<string, ReadonlySet<string>> };
   /** Children of a complex value (null for other kinds). */
   node: TypeNode | null;
 }
@@ -62,6 +64,7 @@ export class ElementModel {
   private readonly primitives = new Map<string, PrimitiveType>();
   private readonly childRows = new Map<string, Map<string, [string, ElementRow][]>>();
   private readonly valueSets = new Map<string, ReadonlySet<string>>();
+  private readonly codings = new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
 
   constructor(readonly defs: FhirDefinitions) {}
 
@@ -127,7 +130,7 @@ export class ElementModel {
 
   /** Kind, type and children of one element (or choice alternative). */
   private valueOf(node: TypeNode, type: string, path: string, last: string, code: string, ref?: string):
-    Pick<ElementDef, 'kind' | 'type' | 'xmlAttr' | 'primitive' | 'node'> {
+    Pick<ElementDef, 'kind' | 'type' | 'xmlAttr' | 'primitive' | 'node' | 'binding' | 'codingBinding'> {
     const plain = { xmlAttr: false, primitive: undefined, node: null };
     if (ref) return { ...plain, kind: 'complex', type: 'BackboneElement', node: this.node(type, ref) };
     if (code === 'Resource' || this.defs.isResourceType(code)) return { ...plain, kind: 'resource', type: code };
@@ -141,7 +144,7 @@ export class ElementModel {
     if (code in this.defs.primitives) return { ...plain, kind: 'primitive', type: code, primitive: this.primitive(code, false), ...this.bindingOf(type, path, code) };
     // An inline structure (BackboneElement, or Element as in Timing.repeat) has rows below its path.
     if (this.children(type, path).length) return { ...plain, kind: 'complex', type: code, node: this.node(type, path) };
-    if (this.defs.elements[code]) return { ...plain, kind: 'complex', type: code, node: this.node(code, '') };
+    if (this.defs.elements[code]) return { ...plain, kind: 'complex', type: code, node: this.node(code, ''), ...this.codingBindingOf(type, path, code) };
     throw new Error(`No definition for type '${code}' of ${type}.${path}`);
   }
 
@@ -153,6 +156,16 @@ export class ElementModel {
     let codes = this.valueSets.get(valueSet);
     if (!codes) this.valueSets.set(valueSet, (codes = new Set(listed)));
     return { binding: { valueSet, codes } };
+  }
+
+  /** The required binding of a Coding or CodeableConcept element whose value set lists its codes. */
+  private codingBindingOf(type: string, path: string, code: string): Pick<ElementDef, 'codingBinding'> {
+    const valueSet = code === 'Coding' || code === 'CodeableConcept' ? this.defs.bindings.elements[type]?.[path] : undefined;
+    const listed = valueSet ? this.defs.bindings.codings[valueSet] : undefined;
+    if (!valueSet || !listed) return {};
+    let systems = this.codings.get(valueSet);
+    if (!systems) this.codings.set(valueSet, (systems = new Map(Object.entries(listed).map(([system, codes]) => [system, new Set(codes)]))));
+    return { codingBinding: { valueSet, systems } };
   }
 
   private primitive(code: string, system: boolean): PrimitiveType {

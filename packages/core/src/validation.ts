@@ -111,8 +111,25 @@ function checkValue(ctx: Ctx, def: ElementDef, value: unknown, path: string, dep
       return checkResource(ctx, value, path, depth + 1);
     case 'complex':
       if (!isObject(value)) return report(ctx, 'structure', path, `Element '${def.name}' must be a JSON object (${def.type})`);
-      return checkObject(ctx, def.node!, value, path, depth + 1);
+      checkObject(ctx, def.node!, value, path, depth + 1);
+      if (def.codingBinding) checkCodings(ctx, def, value, path);
+      return;
   }
+}
+
+/**
+ * A Coding, or a CodeableConcept's codings, against a required binding: the Coding, or at least one
+ * of the concept's codings, must have a system and code of the value set (a concept with text only
+ * does not say which of its codes it is).
+ */
+function checkCodings(ctx: Ctx, def: ElementDef, value: Record<string, unknown>, path: string): void {
+  const { valueSet, systems } = def.codingBinding!;
+  const codings = def.type === 'Coding' ? [value] : Array.isArray(value.coding) ? value.coding.filter(isObject) : [];
+  if (codings.some((c) => typeof c.system === 'string' && typeof c.code === 'string' && systems.get(c.system)?.has(c.code))) return;
+  const allowed = [...systems].flatMap(([system, codes]) => [...codes].map((code) => `${system}|${code}`));
+  const given = codings.map((c) => `${String(c.system ?? '')}|${String(c.code ?? '')}`);
+  const what = def.type === 'Coding' ? `Coding ${given[0]} is not` : given.length ? `None of the codings (${given.join(', ')}) is` : 'A concept without codings is not';
+  report(ctx, 'code-invalid', path, `${what} in the required value set ${valueSet} (${allowed.slice(0, 8).join(', ')}${allowed.length > 8 ? ', …' : ''})`);
 }
 
 function primitiveOk(p: PrimitiveType, v: unknown): boolean {

@@ -125,6 +125,31 @@ test('codes with a required binding must be in its value set, where the definiti
   assert.deepEqual(validateResource(definitions('stu3'), { resourceType: 'Patient', gender: 'robot' }).map((i) => i.code), ['code-invalid']);
 });
 
+test('CodeableConcepts and Codings with a required binding: a coding of the value set, by system and code', () => {
+  const CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
+  const condition = (clinicalStatus: unknown) => ({ resourceType: 'Condition', subject: { reference: 'Patient/p' }, clinicalStatus });
+  assert.deepEqual(codes(condition({ coding: [{ system: CLINICAL, code: 'active' }] })), []);
+  // One coding of the value set is enough; others may come along (a translation).
+  assert.deepEqual(codes(condition({ coding: [{ system: 'http://example.org/local', code: 'A' }, { system: CLINICAL, code: 'remission' }], text: 'In remission' })), []);
+  assert.deepEqual(issuesOf(condition({ coding: [{ system: CLINICAL, code: 'cured' }] })).map((i) => i.diagnostics), [
+    'None of the codings (http://terminology.hl7.org/CodeSystem/condition-clinical|cured) is in the required value set http://hl7.org/fhir/ValueSet/condition-clinical ' +
+    '(http://terminology.hl7.org/CodeSystem/condition-clinical|active, http://terminology.hl7.org/CodeSystem/condition-clinical|inactive, http://terminology.hl7.org/CodeSystem/condition-clinical|recurrence, ' +
+    'http://terminology.hl7.org/CodeSystem/condition-clinical|relapse, http://terminology.hl7.org/CodeSystem/condition-clinical|remission, http://terminology.hl7.org/CodeSystem/condition-clinical|resolved) (at Condition.clinicalStatus)',
+  ]);
+  // The right code without its system, or in another system; text alone.
+  assert.deepEqual(codes(condition({ coding: [{ code: 'active' }] })), ['code-invalid Condition.clinicalStatus']);
+  assert.deepEqual(codes(condition({ coding: [{ system: 'http://snomed.info/sct', code: 'active' }] })), ['code-invalid Condition.clinicalStatus']);
+  assert.deepEqual(issuesOf(condition({ text: 'active' })).map((i) => i.diagnostics![0] + i.diagnostics!.slice(1, 36)), ['A concept without codings is not in ']);
+  assert.deepEqual(codes({ resourceType: 'AllergyIntolerance', patient: { reference: 'Patient/p' }, verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'maybe' }] } }),
+    ['code-invalid AllergyIntolerance.verificationStatus']);
+  // A value set the definitions cannot list (Observation.code: LOINC and more, and an example binding) is not checked.
+  assert.deepEqual(codes({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://example.org', code: 'anything' }] } }), []);
+  // STU3: Coding bindings too (Claim.type is a CodeableConcept bound to claim-type).
+  const stu3 = (type: unknown) => validateResource(definitions('stu3'), { resourceType: 'Claim', type }).map((i) => `${i.code} ${i.expression?.[0]}`);
+  assert.deepEqual(stu3({ coding: [{ system: 'http://hl7.org/fhir/ex-claimtype', code: 'oral' }] }), []);
+  assert.deepEqual(stu3({ coding: [{ system: 'http://hl7.org/fhir/ex-claimtype', code: 'telepathic' }] }), ['code-invalid Claim.type']);
+});
+
 test('ids must be valid', () => {
   assert.deepEqual(codes({ resourceType: 'Patient', id: 'a b' }), ['value Patient.id']);
   assert.deepEqual(codes({ resourceType: 'Patient', id: 'x'.repeat(65) }), ['value Patient.id']);
