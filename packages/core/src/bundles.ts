@@ -48,8 +48,6 @@ function checkBundle(engine: FhirEngine, route: Route, body: unknown): unknown[]
   return entries;
 }
 
-const inSession = <T>(engine: FhirEngine, ctx: Ctx, fn: (s: PersistenceSession) => Promise<T>): Promise<T> =>
-  ctx.session ? fn(ctx.session) : engine.adapter.transaction(fn);
 
 // ---- batch ---------------------------------------------------------------------------------------
 
@@ -85,7 +83,7 @@ async function runBatchEntry(engine: FhirEngine, e: EntryRequest, ctx: Ctx): Pro
   const entryCtx: Ctx = { session: ctx.session, authorize: ctx.authorize, limit: ctx.limit };
   if (!conditional.size) return engine.dispatch(e.route, e.req, entryCtx);
   // Conditional references are resolved in the transaction that writes the entry.
-  return inSession(engine, ctx, async (s) => {
+  return engine.tx(ctx, async (s) => {
     const resolved = await resolveConditionalRefs(engine, s, conditional, false, ctx.limit);
     const body = rewriteReferences(e.req.body, (ref) => resolved.get(ref) ?? ref);
     return engine.dispatch(e.route, { ...e.req, body }, { ...entryCtx, session: s });
@@ -112,7 +110,7 @@ async function runTransaction(engine: FhirEngine, outer: FhirRequest, entries: u
       throw entryError(err, i, raw as BundleEntry);
     }
   });
-  const results = await inSession(engine, ctx, async (session) => {
+  const results = await engine.tx(ctx, async (session) => {
     const s = new WriteBuffer(session);
     const targets = new EntryTargets(outer.baseUrl);
     await resolveTargets(engine, s, txEntries, targets, ctx.limit);

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { definitions, type FhirDefinitions, type FhirVersionName } from './definitions.js';
 import { badRequest, conflict, FhirError, forbidden, gone, methodNotAllowed, notFound, outcome, preconditionFailed, toFhirError } from './errors.js';
+import { WriteBuffer } from './write-buffer.js';
 import type { PersistenceAdapter, PersistenceSession, StoredVersion, WriteOp } from './persistence.js';
 import { Indexer } from './search/indexer.js';
 import { SearchParser } from './search/parse.js';
@@ -97,6 +98,8 @@ export class FhirEngine {
   private readonly operations = new Map<string, OperationHandler>([['reindex', reindexOperation], ['validate', validateOperation], ['everything', everythingOperation]]);
   /** Codes of custom (stored) SearchParameters, by url. */
   readonly customParams = new Map<string, SearchParamDef>();
+  /** What transactions under way will do once they commit (afterCommit), by their session. */
+  private readonly committing = new WeakMap<PersistenceSession, (() => void)[]>();
 
   constructor(opts: EngineOptions) {
     this.adapter = opts.adapter;
@@ -258,8 +261,33 @@ export class FhirEngine {
   }
 
   /** Runs fn in the caller's transaction, or in a new one. */
-  private tx<T>(ctx: Ctx, fn: (s: PersistenceSession) => Promise<T>): Promise<T> {
-    return ctx.session ? fn(ctx.session) : this.adapter.transaction(fn);
+  tx<T>(ctx: Ctx, fn: (s: PersistenceSession) => Promise<T>): Promise<T> {
+    return ctx.session ? fn(ctx.session) : this.transaction(fn);
+  }
+
+  /** Runs fn in a new transaction; once it has committed, what its writes left for then (afterCommit). */
+  private async transaction<T>(fn: (s: PersistenceSession) => Promise<T>): Promise<T> {
+    let session: PersistenceSession | undefined;
+    const out = await this.adapter.transaction((s) => fn((session = s)));
+    const pending = session && this.committing.get(session);
+    if (pending) {
+      this.committing.delete(session!);
+      for (const f of pending) f();
+    }
+    return out;
+  }
+
+  /**
+   * Work that must wait until the writes made through `s` are committed: at once outside a
+   * transaction, else when its transaction commits (never, if it rolls back).
+   */
+  private afterCommit(session: PersistenceSession, fn: () => void): void {
+    // (a transaction bundle writes through a WriteBuffer over its transaction's session)
+    const s = session instanceof WriteBuffer ? session.inner : session;
+    if (s === this.adapter) return fn();
+    const pending = this.committing.get(s);
+    if (pending) pending.push(fn);
+    else this.committing.set(s, [fn]);
   }
 
   /** The transaction's session when there is one, else the adapter. */
@@ -370,7 +398,7 @@ export class FhirEngine {
     const r = this.stamp(body, id, 1, now);
     this.guardWrite(limit, r);
     await s.write([this.writeOp('create', r, type, id, 1, now)]);
-    if (type === 'SearchParameter') this.registerSearchParameter(r);
+    if (type === 'SearchParameter') this.afterCommit(s, () => this.registerSearchParameter(r));
     return this.writeResponse(req, { resourceType: type, id, versionId: 1, lastUpdated: now, deleted: false, resource: r }, 201);
   }
 
@@ -396,7 +424,7 @@ export class FhirEngine {
     const now = nextTimestamp();
     const r = this.stamp(body, id, versionId, now);
     await s.write([this.writeOp(cur ? 'update' : 'create', r, type, id, versionId, now, cur?.versionId)]);
-    if (type === 'SearchParameter') this.registerSearchParameter(r);
+    if (type === 'SearchParameter') this.afterCommit(s, () => this.registerSearchParameter(r));
     const created = !cur || cur.deleted;
     return this.writeResponse(req, { resourceType: type, id, versionId, lastUpdated: now, deleted: false, resource: r }, created ? 201 : 200);
   }

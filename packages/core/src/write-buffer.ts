@@ -12,7 +12,7 @@ export class WriteBuffer implements PersistenceSession {
   private pending: WriteOp[] = [];
   private readonly touched = new Set<string>();
 
-  constructor(private readonly inner: PersistenceSession) {}
+  constructor(readonly inner: PersistenceSession) {}
 
   /** Sends the pending writes (in order) in one call. */
   async flush(): Promise<void> {

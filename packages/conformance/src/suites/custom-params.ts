@@ -36,4 +36,28 @@ export function customParamsSuite(fx: Fixture): void {
     await restarted.init();
     assert.deepEqual(await new Client(restarted).ids('Patient', [['family', family], ['eye-colour', 'green']]), [before[2].id]);
   });
+
+  test('a SearchParameter written by a transaction that fails is not known afterwards', async (t) => {
+    if (!fx.adapter.capabilities.transactions) return t.skip(`${fx.adapter.name} declares no transactions`);
+    const c = fx.client;
+    const existing = await c.create(patient('grey', `Rolled${Date.now()}`));
+    const sp = { resourceType: 'SearchParameter', url: 'http://hestia.test/SearchParameter/hair-colour', name: 'hairColour', status: 'active', description: 'Hair colour', code: 'hair-colour', base: ['Patient'], type: 'string', expression: `Patient.extension.where(url='${EXT}').value` };
+    const res = await c.request('POST', '', {
+      body: {
+        resourceType: 'Bundle', type: 'transaction', entry: [
+          { resource: sp, request: { method: 'POST', url: 'SearchParameter' } },
+          // A stale version: 412, and the whole transaction rolls back.
+          { resource: existing, request: { method: 'PUT', url: `Patient/${existing.id}`, ifMatch: 'W/"99"' } },
+        ],
+      },
+    });
+    assert.equal(res.status, 412, JSON.stringify(res.body));
+    const strict = await c.request('GET', 'Patient', { query: [['hair-colour', 'grey']], headers: { prefer: 'handling=strict' } });
+    assert.equal(strict.status, 400, JSON.stringify(strict.body));
+    assert.match((strict.body as unknown as { issue: { diagnostics: string }[] }).issue[0].diagnostics, /hair-colour/);
+    // Written by a transaction that commits, it is known at once.
+    const ok = await c.request('POST', '', { body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: sp, request: { method: 'POST', url: 'SearchParameter' } }] } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal((await c.request('GET', 'Patient', { query: [['hair-colour', 'grey']], headers: { prefer: 'handling=strict' } })).status, 200);
+  });
 }
