@@ -44,6 +44,9 @@ export class FhirDefinitions {
   readonly bindings: Readonly<{ elements: Record<string, Record<string, string>>; valueSets: Record<string, string[]>; codings: Record<string, Record<string, string[]>> }>;
   private readonly byType = new Map<string, Map<string, SearchParamDef>>();
   private readonly byUrl = new Map<string, SearchParamDef>();
+  /** The official parameters by `base/code`, and whether they are all loaded (later ones are custom). */
+  private readonly official = new Map<string, SearchParamDef>();
+  private builtIn = false;
 
   constructor(version: FhirVersionName) {
     this.version = version;
@@ -56,6 +59,7 @@ export class FhirDefinitions {
     this.summary = load(version, 'summary.json');
     this.bindings = load(version, 'bindings.json');
     for (const sp of load<SearchParamDef[]>(version, 'search-parameters.json')) this.addSearchParameter(sp);
+    this.builtIn = true;
   }
 
   isResourceType(type: string): boolean {
@@ -64,11 +68,28 @@ export class FhirDefinitions {
 
   /** Registers a search parameter (official or custom); a later one with the same base and code replaces it. */
   addSearchParameter(sp: SearchParamDef): void {
+    if (!this.builtIn) for (const base of sp.base) this.official.set(`${base}/${sp.code}`, sp);
     this.byUrl.set(sp.url, sp);
     for (const base of sp.base) {
       let m = this.byType.get(base);
       if (!m) this.byType.set(base, (m = new Map()));
       m.set(sp.code, sp);
+    }
+  }
+
+  /** Unregisters a custom search parameter: the official one it replaced on a base, if any, applies again. */
+  removeSearchParameter(sp: SearchParamDef): void {
+    if (this.byUrl.get(sp.url) === sp) {
+      const official = [...this.official.values()].find((o) => o.url === sp.url);
+      if (official) this.byUrl.set(sp.url, official);
+      else this.byUrl.delete(sp.url);
+    }
+    for (const base of sp.base) {
+      const m = this.byType.get(base);
+      if (m?.get(sp.code) !== sp) continue;
+      const official = this.official.get(`${base}/${sp.code}`);
+      if (official) m.set(sp.code, official);
+      else m.delete(sp.code);
     }
   }
 

@@ -250,8 +250,24 @@ export class FhirEngine {
   private registerSearchParameter(r: Resource): void {
     if (!isEvaluable(r)) return;
     const def = toSearchParamDef(this.defs, this.indexer, r);
+    // (an update may change its code or bases: the earlier definition goes first)
+    const earlier = this.customParams.get(def.url);
+    if (earlier) this.defs.removeSearchParameter(earlier);
     this.defs.addSearchParameter(def);
     this.customParams.set(def.url, def);
+    this.searchParametersChanged();
+  }
+
+  /** A deleted SearchParameter (its last version's content) no longer applies. */
+  private unregisterSearchParameter(r: Resource | undefined): void {
+    const def = typeof r?.url === 'string' ? this.customParams.get(r.url) : undefined;
+    if (!def) return;
+    this.defs.removeSearchParameter(def);
+    this.customParams.delete(def.url);
+    this.searchParametersChanged();
+  }
+
+  private searchParametersChanged(): void {
     this.indexer.reset();
     this.capability = undefined;
   }
@@ -532,6 +548,7 @@ export class FhirEngine {
     const versionId = cur.versionId + 1;
     const now = nextTimestamp();
     await s.write([this.writeOp('delete', undefined, cur.resourceType, cur.id, versionId, now, cur.versionId)]);
+    if (cur.resourceType === 'SearchParameter') this.afterCommit(s, () => this.unregisterSearchParameter(cur.resource));
     return { status: 204, headers: { ETag: etag(versionId), 'Last-Modified': httpDate(now) } };
   }
 
@@ -542,6 +559,10 @@ export class FhirEngine {
         const cur = await s.read(type, id, { forUpdate: true });
         if (cur?.deleted) throw forbidden(`${limitText(ctx.limit)}: ${type}/${id} is deleted, and nothing shows it was inside it.`);
         this.guardWrite(ctx.limit, undefined, cur);
+      }
+      if (type === 'SearchParameter') {
+        const cur = await s.read(type, id, { forUpdate: true });
+        this.afterCommit(s, () => this.unregisterSearchParameter(cur?.resource));
       }
       await s.hardDelete(type, id);
       return { status: 204, headers: {} };

@@ -60,4 +60,31 @@ export function customParamsSuite(fx: Fixture): void {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal((await c.request('GET', 'Patient', { query: [['hair-colour', 'grey']], headers: { prefer: 'handling=strict' } })).status, 200);
   });
+
+  test('a custom SearchParameter updated to another code, deleted or hard-deleted: only what is current applies; an official one it replaced comes back', async () => {
+    const c = fx.client;
+    const known = async (code: string, value = 'x') => (await c.request('GET', 'Patient', { query: [[code, value]], headers: { prefer: 'handling=strict' } })).status === 200;
+    const sp = { resourceType: 'SearchParameter', url: 'http://hestia.test/SearchParameter/shoe-size', name: 'shoeSize', status: 'active', description: 'Shoe size', code: 'shoe-size', base: ['Patient'], type: 'string', expression: `Patient.extension.where(url='${EXT}').value` };
+    const created = await c.create(sp);
+    assert.equal(await known('shoe-size'), true);
+    const updated = await c.request('PUT', `SearchParameter/${created.id}`, { body: { ...sp, id: created.id, code: 'shoe' } });
+    assert.equal(updated.status, 200);
+    assert.deepEqual([await known('shoe-size'), await known('shoe')], [false, true]);
+    assert.equal((await c.request('DELETE', `SearchParameter/${created.id}`)).status, 204);
+    assert.equal(await known('shoe'), false);
+
+    // One that replaces the official `family` on Patient, then is hard-deleted.
+    const family = `Shadow${Date.now()}`;
+    const p = await c.create(patient('violet', family));
+    const shadow = await c.create({ ...sp, url: 'http://hestia.test/SearchParameter/family-shadow', name: 'familyShadow', code: 'family' });
+    const byFamily = await c.create(patient('violet', family));
+    assert.deepEqual(await c.ids('Patient', [['family', 'violet']]), [byFamily.id]);
+    assert.equal((await c.request('DELETE', `SearchParameter/${shadow.id}`, { query: [['_hardDelete', 'true']] })).status, 204);
+    // New writes are indexed by the official parameter again; what was written meanwhile, after $reindex.
+    const after = await c.create(patient('violet', family));
+    assert.deepEqual((await c.ids('Patient', [['family', family]])).sort(), [p.id, after.id].sort());
+    assert.equal((await c.request('POST', 'Patient/$reindex')).status, 200);
+    assert.deepEqual((await c.ids('Patient', [['family', family]])).sort(), [p.id, byFamily.id, after.id].sort());
+    assert.deepEqual(await c.ids('Patient', [['family', 'violet']]), []);
+  });
 }
