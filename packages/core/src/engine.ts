@@ -98,6 +98,8 @@ export class FhirEngine {
   private readonly operations = new Map<string, OperationHandler>([['reindex', reindexOperation], ['validate', validateOperation], ['everything', everythingOperation]]);
   /** Codes of custom (stored) SearchParameters, by url. */
   readonly customParams = new Map<string, SearchParamDef>();
+  /** The stored SearchParameters applied, by id: the version applied and its url. */
+  private readonly appliedParams = new Map<string, { versionId: number; url?: string }>();
   /** What transactions under way will do once they commit (afterCommit), by their session. */
   private readonly committing = new WeakMap<PersistenceSession, (() => void)[]>();
 
@@ -232,35 +234,58 @@ export class FhirEngine {
 
   /** Loads the custom SearchParameters stored in the database (call once after the adapter is initialised). */
   async init(): Promise<void> {
+    await this.syncSearchParameters();
+  }
+
+  /**
+   * Brings the custom search parameters in line with the SearchParameters stored now: another server
+   * on the same database may have created, changed or deleted some. Returns whether any changed.
+   */
+  async syncSearchParameters(): Promise<boolean> {
+    const stored = new Set<string>();
+    let changed = false;
     let after: unknown[] | undefined;
     for (;;) {
       const page = await this.adapter.search({ types: ['SearchParameter'], sort: [], count: 500, total: 'none', include: [], revinclude: [], after });
-      for (const row of page.rows) {
+      for (const { version } of page.rows) {
+        stored.add(version.id);
+        if (this.appliedParams.get(version.id)?.versionId === version.versionId) continue;
         try {
-          this.registerSearchParameter(row.version.resource!);
+          this.registerSearchParameter(version.resource!);
         } catch {
           // A stored SearchParameter that this version cannot evaluate stays unregistered.
         }
+        changed = true;
       }
       if (!page.hasMore) break;
       after = page.rows[page.rows.length - 1].key;
     }
+    for (const [id, applied] of this.appliedParams) {
+      if (stored.has(id)) continue;
+      this.unregisterSearchParameter(id, applied.url);
+      changed = true;
+    }
+    return changed;
   }
 
   private registerSearchParameter(r: Resource): void {
+    const id = r.id!;
+    const versionId = (r.meta as { versionId?: string } | undefined)?.versionId;
+    // (an update may change its url, code or bases: the earlier definition goes first)
+    const earlier = this.appliedParams.get(id);
+    if (earlier) this.unregisterSearchParameter(id, earlier.url);
+    this.appliedParams.set(id, { versionId: Number(versionId), url: typeof r.url === 'string' ? r.url : undefined });
     if (!isEvaluable(r)) return;
     const def = toSearchParamDef(this.defs, this.indexer, r);
-    // (an update may change its code or bases: the earlier definition goes first)
-    const earlier = this.customParams.get(def.url);
-    if (earlier) this.defs.removeSearchParameter(earlier);
     this.defs.addSearchParameter(def);
     this.customParams.set(def.url, def);
     this.searchParametersChanged();
   }
 
-  /** A deleted SearchParameter (its last version's content) no longer applies. */
-  private unregisterSearchParameter(r: Resource | undefined): void {
-    const def = typeof r?.url === 'string' ? this.customParams.get(r.url) : undefined;
+  /** A SearchParameter that was deleted (or changed) no longer applies. */
+  private unregisterSearchParameter(id: string, url: string | undefined): void {
+    this.appliedParams.delete(id);
+    const def = url === undefined ? undefined : this.customParams.get(url);
     if (!def) return;
     this.defs.removeSearchParameter(def);
     this.customParams.delete(def.url);
@@ -548,7 +573,7 @@ export class FhirEngine {
     const versionId = cur.versionId + 1;
     const now = nextTimestamp();
     await s.write([this.writeOp('delete', undefined, cur.resourceType, cur.id, versionId, now, cur.versionId)]);
-    if (cur.resourceType === 'SearchParameter') this.afterCommit(s, () => this.unregisterSearchParameter(cur.resource));
+    if (cur.resourceType === 'SearchParameter') this.afterCommit(s, () => this.unregisterSearchParameter(cur.id, this.appliedParams.get(cur.id)?.url));
     return { status: 204, headers: { ETag: etag(versionId), 'Last-Modified': httpDate(now) } };
   }
 
@@ -560,10 +585,7 @@ export class FhirEngine {
         if (cur?.deleted) throw forbidden(`${limitText(ctx.limit)}: ${type}/${id} is deleted, and nothing shows it was inside it.`);
         this.guardWrite(ctx.limit, undefined, cur);
       }
-      if (type === 'SearchParameter') {
-        const cur = await s.read(type, id, { forUpdate: true });
-        this.afterCommit(s, () => this.unregisterSearchParameter(cur?.resource));
-      }
+      if (type === 'SearchParameter') this.afterCommit(s, () => this.unregisterSearchParameter(id, this.appliedParams.get(id)?.url));
       await s.hardDelete(type, id);
       return { status: 204, headers: {} };
     });

@@ -13,6 +13,8 @@ export interface HestiaConfig {
    * server is closing and answer 502.
    */
   keepAliveSeconds: number;
+  /** How often (s) the custom search parameters are brought in line with the database, which other servers may have changed (0: never; the embedded database has no other servers). */
+  searchParameterSyncSeconds: number;
   /** Public base URL of the FHIR endpoint (e.g. https://fhir.example.org); derived from each request when empty. */
   baseUrl: string;
   fhirVersion: FhirVersionName;
@@ -148,6 +150,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   port: 8080,
   host: '0.0.0.0',
   keepAliveSeconds: 65,
+  searchParameterSyncSeconds: 60,
   baseUrl: '',
   fhirVersion: 'r4',
   storage: {
@@ -201,6 +204,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
   return {
     port: num(env.HESTIA_PORT ?? env.PORT),
     keepAliveSeconds: num(env.HESTIA_KEEP_ALIVE_SECONDS),
+    searchParameterSyncSeconds: num(env.HESTIA_SEARCH_PARAMETER_SYNC_SECONDS),
     host: env.HESTIA_HOST,
     baseUrl: env.HESTIA_BASE_URL,
     fhirVersion: env.HESTIA_FHIR_VERSION as FhirVersionName | undefined,
@@ -304,6 +308,7 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'
 
 export function validateConfig(cfg: HestiaConfig): void {
   const problems: string[] = [];
+  if (!(cfg.searchParameterSyncSeconds >= 0)) problems.push(`searchParameterSyncSeconds (HESTIA_SEARCH_PARAMETER_SYNC_SECONDS) must be a number of seconds, 0 or more, not '${cfg.searchParameterSyncSeconds}'`);
   if (!(cfg.keepAliveSeconds > 0)) problems.push(`keepAliveSeconds (HESTIA_KEEP_ALIVE_SECONDS) must be a positive number of seconds, not '${cfg.keepAliveSeconds}'`);
   if (!['r4', 'stu3'].includes(cfg.fhirVersion)) problems.push(`fhirVersion must be r4 or stu3, not '${cfg.fhirVersion}'`);
   if (!STORAGE_KINDS.includes(cfg.storage.kind)) problems.push(`storage.kind must be one of ${STORAGE_KINDS.join(', ')}, not '${cfg.storage.kind}'`);

@@ -6,7 +6,7 @@ import { loadConfig, type DeepPartial, type HestiaConfig } from './config.js';
 import { openStorage } from './storage.js';
 import { callerKey, createSecurity, principalOf } from './security/index.js';
 import { createExport, type ExportService } from './export/index.js';
-import { logInternalError } from './observability/logger.js';
+import { appLogger, logInternalError } from './observability/logger.js';
 import { createObservability, METRICS_PATH, type ObservabilityLayer } from './observability/index.js';
 
 export interface RunningServer {
@@ -73,9 +73,11 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    const stopSync = searchParameterSync(engine, config);
     return {
       config, engine, adapter, observability, bulkExport, server, url,
       async close() {
+        stopSync();
         await new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections?.();
         await bulkExport?.close();
@@ -90,4 +92,24 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     await security.close?.();
     throw e;
   }
+}
+
+/**
+ * Applies, every searchParameterSyncSeconds, the SearchParameters other servers on the same database
+ * created, changed or deleted; returns what stops it. (Not on the embedded database, which one
+ * process holds.)
+ */
+function searchParameterSync(engine: FhirEngine, config: HestiaConfig): () => void {
+  if (config.storage.kind === 'embedded' || !(config.searchParameterSyncSeconds > 0)) return () => undefined;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    engine.syncSearchParameters().then(
+      (changed) => changed && appLogger.info('Search parameters changed on another server are applied here.'),
+      (e: Error) => appLogger.warn(`The search parameters could not be brought in line with the database: ${e.message}`),
+    ).finally(() => (running = false));
+  }, config.searchParameterSyncSeconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
 }

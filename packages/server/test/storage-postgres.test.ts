@@ -1,9 +1,11 @@
 // Storage kind `postgres`: HESTIA_POSTGRES_PREPARED_STATEMENTS reaches the adapter (named prepared
-// statements by default; none when turned off, for poolers that do not track them).
+// statements by default; none when turned off, for poolers that do not track them); two servers on
+// one database share custom search parameters (searchParameterSyncSeconds).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SqlStore } from '@hestia/persistence-postgres';
 import { loadConfig } from '../src/config.js';
+import { startServer } from '../src/index.js';
 import { openStorage } from '../src/storage.js';
 import { createTestDatabase, postgresAvailable } from '../../../test/support/postgres.js';
 
@@ -24,6 +26,42 @@ test('HESTIA_POSTGRES_PREPARED_STATEMENTS: reads run as named prepared statement
       }
     }
   } finally {
+    await db.drop();
+  }
+});
+
+test('two servers on one database: a SearchParameter created or deleted on one applies on the other within searchParameterSyncSeconds', { skip: unavailable }, async () => {
+  assert.equal(loadConfig({}).searchParameterSyncSeconds, 60);
+  assert.equal(loadConfig({ HESTIA_SEARCH_PARAMETER_SYNC_SECONDS: '0' }).searchParameterSyncSeconds, 0);
+  assert.throws(() => loadConfig({ HESTIA_SEARCH_PARAMETER_SYNC_SECONDS: '-1' }), /searchParameterSyncSeconds \(HESTIA_SEARCH_PARAMETER_SYNC_SECONDS\) must be a number of seconds, 0 or more/);
+  const db = await createTestDatabase();
+  const common = { port: 0, host: '127.0.0.1', storage: { kind: 'postgres' as const, connectionString: db.url }, audit: { console: false }, export: { enabled: false }, searchParameterSyncSeconds: 0.2 };
+  const a = await startServer(common, {});
+  const b = await startServer(common, {});
+  const quiet = await startServer({ ...common, searchParameterSyncSeconds: 0 }, {});
+  const json = { 'content-type': 'application/fhir+json' };
+  const known = async (url: string) => (await fetch(`${url}/Patient?sock-colour=red`, { headers: { prefer: 'handling=strict' } })).status === 200;
+  /** Whether the server comes to know (or forget) the parameter within 3 s. */
+  const within = async (url: string, expected: boolean) => {
+    for (let i = 0; i < 30 && (await known(url)) !== expected; i++) await new Promise((r) => setTimeout(r, 100));
+    return known(url);
+  };
+  try {
+    const sp = {
+      resourceType: 'SearchParameter', url: 'http://hestia.test/SearchParameter/sock-colour', name: 'sockColour', status: 'active', description: 'Sock colour',
+      code: 'sock-colour', base: ['Patient'], type: 'string', expression: "Patient.extension.where(url='http://hestia.test/sock').value",
+    };
+    const created = await fetch(`${a.url}/SearchParameter`, { method: 'POST', headers: json, body: JSON.stringify(sp) });
+    assert.equal(created.status, 201);
+    const { id } = (await created.json()) as { id: string };
+    assert.equal(await known(a.url), true);
+    assert.equal(await within(b.url, true), true);
+    assert.equal(await known(quiet.url), false, 'a server that does not sync learns of it only when it starts');
+    assert.equal((await fetch(`${a.url}/SearchParameter/${id}`, { method: 'DELETE' })).status, 204);
+    assert.equal(await known(a.url), false);
+    assert.equal(await within(b.url, false), false);
+  } finally {
+    for (const s of [a, b, quiet]) await s.close();
     await db.drop();
   }
 });

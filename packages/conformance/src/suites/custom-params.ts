@@ -87,4 +87,23 @@ export function customParamsSuite(fx: Fixture): void {
     assert.deepEqual((await c.ids('Patient', [['family', family]])).sort(), [p.id, byFamily.id, after.id].sort());
     assert.deepEqual(await c.ids('Patient', [['family', 'violet']]), []);
   });
+
+  test('another server on the same database learns of the SearchParameters created, changed and deleted there when it syncs', async () => {
+    const other = new FhirEngine({ adapter: fx.adapter });
+    await other.init();
+    const there = new Client(other);
+    const known = async (client: Client, code: string) => (await client.request('GET', 'Patient', { query: [[code, 'x']], headers: { prefer: 'handling=strict' } })).status === 200;
+    const sp = { resourceType: 'SearchParameter', url: 'http://hestia.test/SearchParameter/glove-size', name: 'gloveSize', status: 'active', description: 'Glove size', code: 'glove-size', base: ['Patient'], type: 'string', expression: `Patient.extension.where(url='${EXT}').value` };
+    const created = await fx.client.create(sp);
+    assert.equal(await known(there, 'glove-size'), false);
+    assert.equal(await other.syncSearchParameters(), true);
+    assert.equal(await known(there, 'glove-size'), true);
+    assert.equal(await other.syncSearchParameters(), false, 'nothing changed since');
+    assert.equal((await fx.client.request('PUT', `SearchParameter/${created.id}`, { body: { ...sp, id: created.id, code: 'glove' } })).status, 200);
+    assert.equal(await other.syncSearchParameters(), true);
+    assert.deepEqual([await known(there, 'glove-size'), await known(there, 'glove')], [false, true]);
+    assert.equal((await fx.client.request('DELETE', `SearchParameter/${created.id}`, { query: [['_hardDelete', 'true']] })).status, 204);
+    assert.equal(await other.syncSearchParameters(), true);
+    assert.equal(await known(there, 'glove'), false);
+  });
 }
