@@ -80,6 +80,15 @@ export interface Ctx {
   newId?: string;
 }
 
+/** A committed change of one resource, as change listeners learn of it (engine.onChange). */
+export interface ResourceChange {
+  op: 'create' | 'update' | 'delete';
+  resourceType: string;
+  id: string;
+  /** The version written (none for a hard delete, which removes every version). */
+  versionId?: number;
+}
+
 /** An extended operation ($name) at system, type or instance level. */
 export type OperationHandler = (engine: FhirEngine, route: Route, req: FhirRequest, ctx: Ctx) => Promise<FhirResponse>;
 
@@ -100,6 +109,8 @@ export class FhirEngine {
   readonly customParams = new Map<string, SearchParamDef>();
   /** The stored SearchParameters applied, by id: the version applied and its url. */
   private readonly appliedParams = new Map<string, { versionId: number; url?: string }>();
+  /** Told of every committed change of a resource (onChange). */
+  private readonly changeListeners = new Set<(change: ResourceChange) => void>();
   /** What transactions under way will do once they commit (afterCommit), by their session. */
   private readonly committing = new WeakMap<PersistenceSession, (() => void)[]>();
 
@@ -318,6 +329,26 @@ export class FhirEngine {
     return out;
   }
 
+  /** Calls `listener` after each committed create, update or delete (never for one rolled back); returns what unsubscribes it. */
+  onChange(listener: (change: ResourceChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Tells the change listeners of a write once it has committed; a listener's failure is not the writer's. */
+  private changed(s: PersistenceSession, change: ResourceChange): void {
+    if (!this.changeListeners.size) return;
+    this.afterCommit(s, () => {
+      for (const l of this.changeListeners) {
+        try {
+          l(change);
+        } catch (e) {
+          this.onInternalError?.(e);
+        }
+      }
+    });
+  }
+
   /**
    * Work that must wait until the writes made through `s` are committed: at once outside a
    * transaction, else when its transaction commits (never, if it rolls back).
@@ -439,6 +470,7 @@ export class FhirEngine {
     const r = this.stamp(body, id, 1, now);
     this.guardWrite(limit, r);
     await s.write([this.writeOp('create', r, type, id, 1, now)]);
+    this.changed(s, { op: 'create', resourceType: type, id, versionId: 1 });
     if (type === 'SearchParameter') this.afterCommit(s, () => this.registerSearchParameter(r));
     return this.writeResponse(req, { resourceType: type, id, versionId: 1, lastUpdated: now, deleted: false, resource: r }, 201);
   }
@@ -465,6 +497,7 @@ export class FhirEngine {
     const now = nextTimestamp();
     const r = this.stamp(body, id, versionId, now);
     await s.write([this.writeOp(cur ? 'update' : 'create', r, type, id, versionId, now, cur?.versionId)]);
+    this.changed(s, { op: cur && !cur.deleted ? 'update' : 'create', resourceType: type, id, versionId });
     if (type === 'SearchParameter') this.afterCommit(s, () => this.registerSearchParameter(r));
     const created = !cur || cur.deleted;
     return this.writeResponse(req, { resourceType: type, id, versionId, lastUpdated: now, deleted: false, resource: r }, created ? 201 : 200);
@@ -573,6 +606,7 @@ export class FhirEngine {
     const versionId = cur.versionId + 1;
     const now = nextTimestamp();
     await s.write([this.writeOp('delete', undefined, cur.resourceType, cur.id, versionId, now, cur.versionId)]);
+    this.changed(s, { op: 'delete', resourceType: cur.resourceType, id: cur.id, versionId });
     if (cur.resourceType === 'SearchParameter') this.afterCommit(s, () => this.unregisterSearchParameter(cur.id, this.appliedParams.get(cur.id)?.url));
     return { status: 204, headers: { ETag: etag(versionId), 'Last-Modified': httpDate(now) } };
   }
@@ -587,6 +621,7 @@ export class FhirEngine {
       }
       if (type === 'SearchParameter') this.afterCommit(s, () => this.unregisterSearchParameter(id, this.appliedParams.get(id)?.url));
       await s.hardDelete(type, id);
+      this.changed(s, { op: 'delete', resourceType: type, id });
       return { status: 204, headers: {} };
     });
   }
@@ -614,14 +649,20 @@ export class FhirEngine {
 
   /** Resources of `type` matching search criteria (for conditional interactions and references), at most `max`; only those inside `limit`. */
   async match(s: PersistenceSession, type: string, criteria: [string, string][], max: number, limit?: CompartmentLimit): Promise<StoredVersion[]> {
-    const control = criteria.filter(([k]) => ['_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_format'].includes(k));
-    if (control.length) throw badRequest(`Conditional criteria may not use ${control.map(([k]) => k).join(', ')}.`);
-    const { query } = this.parser.parse([type], criteria, { strict: true });
-    if (!query.where) throw badRequest('Conditional criteria must contain at least one search parameter.');
+    const query = this.criteriaQuery(type, criteria);
     query.count = max;
     query.where = await resolveTerminology(this.limited(query.where, limit, [type]), s);
     const page = await s.search(query);
     return page.rows.map((r) => r.version);
+  }
+
+  /** Search criteria that select resources (conditional operations, Subscriptions): strict parameters, at least one, no result controls. */
+  criteriaQuery(type: string, criteria: [string, string][], what = 'Conditional criteria'): SearchQuery {
+    const control = criteria.filter(([k]) => ['_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_format'].includes(k));
+    if (control.length) throw badRequest(`${what} may not use ${control.map(([k]) => k).join(', ')}.`);
+    const { query } = this.parser.parse([type], criteria, { strict: true });
+    if (!query.where) throw badRequest(`${what} must contain at least one search parameter.`);
+    return query;
   }
 
   /** The response to a write (or a conditional create that found its match), honouring Prefer: return. */

@@ -24,3 +24,4 @@ export * from './jobs.js';
 export * from './export.js';
 export * from './compartment.js';
 export * from './smart-scopes.js';
+export * from './subscriptions.js';

@@ -13,8 +13,8 @@ export interface HestiaConfig {
    * server is closing and answer 502.
    */
   keepAliveSeconds: number;
-  /** How often (s) the custom search parameters are brought in line with the database, which other servers may have changed (0: never; the embedded database has no other servers). */
-  searchParameterSyncSeconds: number;
+  /** How often (s) the custom search parameters and the Subscriptions are brought in line with the database, which other servers may have changed (0: never; the embedded database has no other servers). */
+  syncSeconds: number;
   /** Public base URL of the FHIR endpoint (e.g. https://fhir.example.org); derived from each request when empty. */
   baseUrl: string;
   fhirVersion: FhirVersionName;
@@ -138,6 +138,16 @@ export interface HestiaConfig {
     /** Completed and failed jobs, and their files, are removed this long after they ended (0: kept until deleted). */
     retentionSeconds: number;
   };
+  /** Subscriptions with a rest-hook channel: notifications posted to their endpoints. */
+  subscriptions: {
+    enabled: boolean;
+    /** Endpoints allowed, as URL prefixes (e.g. https://hooks.example.org/); empty: any http(s) URL. */
+    endpoints: string[];
+    /** How long one notification may take. */
+    timeoutSeconds: number;
+    /** Further attempts after a failed notification (a second apart, then more), before the Subscription is set to error. */
+    retries: number;
+  };
 }
 
 /** The roles file shipped with the server (packages/server/roles.json). */
@@ -150,7 +160,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
   port: 8080,
   host: '0.0.0.0',
   keepAliveSeconds: 65,
-  searchParameterSyncSeconds: 60,
+  syncSeconds: 60,
   baseUrl: '',
   fhirVersion: 'r4',
   storage: {
@@ -172,6 +182,7 @@ export const DEFAULT_CONFIG: HestiaConfig = {
     maxRunningJobs: 2, pageSize: 500, maxFileBytes: 64 * 1024 * 1024, pageDelayMs: 0,
     heartbeatSeconds: 10, staleSeconds: 60, pollSeconds: 2, maxAttempts: 3, retentionSeconds: 24 * 3600,
   },
+  subscriptions: { enabled: false, endpoints: [], timeoutSeconds: 10, retries: 2 },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -204,7 +215,7 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
   return {
     port: num(env.HESTIA_PORT ?? env.PORT),
     keepAliveSeconds: num(env.HESTIA_KEEP_ALIVE_SECONDS),
-    searchParameterSyncSeconds: num(env.HESTIA_SEARCH_PARAMETER_SYNC_SECONDS),
+    syncSeconds: num(env.HESTIA_SYNC_SECONDS),
     host: env.HESTIA_HOST,
     baseUrl: env.HESTIA_BASE_URL,
     fhirVersion: env.HESTIA_FHIR_VERSION as FhirVersionName | undefined,
@@ -292,6 +303,12 @@ export function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<HestiaConfig> {
       maxAttempts: num(env.HESTIA_EXPORT_MAX_ATTEMPTS),
       retentionSeconds: num(env.HESTIA_EXPORT_RETENTION_SECONDS),
     },
+    subscriptions: {
+      enabled: bool(env.HESTIA_SUBSCRIPTIONS_ENABLED),
+      endpoints: list(env.HESTIA_SUBSCRIPTIONS_ENDPOINTS),
+      timeoutSeconds: num(env.HESTIA_SUBSCRIPTIONS_TIMEOUT_SECONDS),
+      retries: num(env.HESTIA_SUBSCRIPTIONS_RETRIES),
+    },
   };
 }
 
@@ -308,7 +325,7 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'
 
 export function validateConfig(cfg: HestiaConfig): void {
   const problems: string[] = [];
-  if (!(cfg.searchParameterSyncSeconds >= 0)) problems.push(`searchParameterSyncSeconds (HESTIA_SEARCH_PARAMETER_SYNC_SECONDS) must be a number of seconds, 0 or more, not '${cfg.searchParameterSyncSeconds}'`);
+  if (!(cfg.syncSeconds >= 0)) problems.push(`syncSeconds (HESTIA_SYNC_SECONDS) must be a number of seconds, 0 or more, not '${cfg.syncSeconds}'`);
   if (!(cfg.keepAliveSeconds > 0)) problems.push(`keepAliveSeconds (HESTIA_KEEP_ALIVE_SECONDS) must be a positive number of seconds, not '${cfg.keepAliveSeconds}'`);
   if (!['r4', 'stu3'].includes(cfg.fhirVersion)) problems.push(`fhirVersion must be r4 or stu3, not '${cfg.fhirVersion}'`);
   if (!STORAGE_KINDS.includes(cfg.storage.kind)) problems.push(`storage.kind must be one of ${STORAGE_KINDS.join(', ')}, not '${cfg.storage.kind}'`);
@@ -328,6 +345,10 @@ export function validateConfig(cfg: HestiaConfig): void {
   if (!LOG_LEVELS.includes(cfg.observability.logLevel)) problems.push(`observability.logLevel must be one of ${LOG_LEVELS.join(', ')}, not '${cfg.observability.logLevel}'`);
   if (!(cfg.observability.slowStatementMs >= 0)) problems.push(`observability.slowStatementMs (HESTIA_LOG_SLOW_STATEMENT_MS) must be a number of milliseconds, 0 or more, not '${cfg.observability.slowStatementMs}'`);
   if (cfg.observability.metrics.role && !cfg.security.enabled) problems.push('observability.metrics.role (HESTIA_METRICS_ROLE) needs security.enabled: without authentication no caller has a role');
+  const sub = cfg.subscriptions;
+  if (!(sub.timeoutSeconds > 0)) problems.push(`subscriptions.timeoutSeconds (HESTIA_SUBSCRIPTIONS_TIMEOUT_SECONDS) must be a positive number of seconds, not '${sub.timeoutSeconds}'`);
+  if (!(Number.isInteger(sub.retries) && sub.retries >= 0)) problems.push(`subscriptions.retries (HESTIA_SUBSCRIPTIONS_RETRIES) must be a whole number, 0 or more, not '${sub.retries}'`);
+  for (const e of sub.endpoints) if (!/^https?:\/\/[^/]+/i.test(e)) problems.push(`subscriptions.endpoints (HESTIA_SUBSCRIPTIONS_ENDPOINTS): '${e}' is not an http(s) URL prefix`);
   problems.push(...versioningProblems(cfg.versioning), ...securityProblems(cfg), ...corsProblems(cfg.cors), ...exportProblems(cfg.export));
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
 }

@@ -6,6 +6,7 @@ import { loadConfig, type DeepPartial, type HestiaConfig } from './config.js';
 import { openStorage } from './storage.js';
 import { callerKey, createSecurity, principalOf } from './security/index.js';
 import { createExport, type ExportService } from './export/index.js';
+import { SubscriptionNotifier } from './subscriptions/notifier.js';
 import { appLogger, logInternalError } from './observability/logger.js';
 import { createObservability, METRICS_PATH, type ObservabilityLayer } from './observability/index.js';
 
@@ -51,6 +52,8 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     const observability = await createObservability(config, adapter, engine);
     const authorizerFor = observability.observeRoutes(security.authorizerFor);
     const bulkExport = await createExport(config, engine, adapter, { authorizerFor, callerOf: (req) => callerKey(principalOf(req)) });
+    const notifier = config.subscriptions.enabled ? new SubscriptionNotifier(engine, config.subscriptions) : undefined;
+    await notifier?.sync();
     const app = createApp({
       engine,
       config,
@@ -73,13 +76,14 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-    const stopSync = searchParameterSync(engine, config);
+    const stopSync = periodicSync(engine, notifier, config);
     return {
       config, engine, adapter, observability, bulkExport, server, url,
       async close() {
         stopSync();
         await new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections?.();
+        await notifier?.close();
         await bulkExport?.close();
         await security.close?.();
         await observability.close?.();
@@ -95,21 +99,21 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
 }
 
 /**
- * Applies, every searchParameterSyncSeconds, the SearchParameters other servers on the same database
- * created, changed or deleted; returns what stops it. (Not on the embedded database, which one
- * process holds.)
+ * Applies, every syncSeconds, the SearchParameters and Subscriptions other servers on the same
+ * database created, changed or deleted; returns what stops it. (Not on the embedded database, which
+ * one process holds.)
  */
-function searchParameterSync(engine: FhirEngine, config: HestiaConfig): () => void {
-  if (config.storage.kind === 'embedded' || !(config.searchParameterSyncSeconds > 0)) return () => undefined;
+function periodicSync(engine: FhirEngine, notifier: SubscriptionNotifier | undefined, config: HestiaConfig): () => void {
+  if (config.storage.kind === 'embedded' || !(config.syncSeconds > 0)) return () => undefined;
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    engine.syncSearchParameters().then(
-      (changed) => changed && appLogger.info('Search parameters changed on another server are applied here.'),
-      (e: Error) => appLogger.warn(`The search parameters could not be brought in line with the database: ${e.message}`),
-    ).finally(() => (running = false));
-  }, config.searchParameterSyncSeconds * 1000);
+    (async () => {
+      if (await engine.syncSearchParameters()) appLogger.info('Search parameters changed on another server are applied here.');
+      await notifier?.sync();
+    })().catch((e: Error) => appLogger.warn(`Search parameters and Subscriptions could not be brought in line with the database: ${e.message}`)).finally(() => (running = false));
+  }, config.syncSeconds * 1000);
   timer.unref();
   return () => clearInterval(timer);
 }

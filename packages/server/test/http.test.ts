@@ -100,7 +100,7 @@ describe('HTTP API on PostgreSQL', { skip: unavailable }, () => {
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {
       resourceType: 'Parameters',
-      parameter: [{ name: 'securityEnabled', valueBoolean: false }, ...['read', 'write', 'delete', 'hardDelete', 'export', 'reindex'].map((a) => ({ name: 'action', part: [{ name: 'name', valueCode: a }] }))],
+      parameter: [{ name: 'securityEnabled', valueBoolean: false }, ...['read', 'write', 'delete', 'hardDelete', 'export', 'reindex', 'subscribe'].map((a) => ({ name: 'action', part: [{ name: 'name', valueCode: a }] }))],
     });
     assert.equal((await fetch(`${srv.url}/$whoami?_format=text/csv`)).status, 406);
   });

@@ -19,6 +19,7 @@ import { principalFrom } from '../src/security/principal.js';
 import { loadRoles } from '../src/security/roles.js';
 import { authorizerFor } from '../src/security/authorization.js';
 import { bearerToken } from '../src/security/bearer.js';
+import { SmartScopes } from '@hestia/core';
 
 const AUDIENCE = 'api://hestia-test';
 const ALLOWED_OID = '11111111-1111-1111-1111-111111111111';
@@ -301,7 +302,7 @@ describe('security over HTTP with a real OpenID Connect issuer', () => {
     });
     // An admin: every action on every type; no scopes, no patient.
     const admin = JSON.parse((await whoami(tokens.admin)).text) as { parameter: { name: string; part?: { name: string; valueCode?: string }[] }[] };
-    assert.deepEqual(admin.parameter.filter((p) => p.name === 'action').map((p) => p.part!.map((x) => x.valueCode)), [['read'], ['write'], ['delete'], ['hardDelete'], ['export'], ['reindex']]);
+    assert.deepEqual(admin.parameter.filter((p) => p.name === 'action').map((p) => p.part!.map((x) => x.valueCode)), [['read'], ['write'], ['delete'], ['hardDelete'], ['export'], ['reindex'], ['subscribe']]);
     assert.deepEqual(admin.parameter.filter((p) => ['scope', 'patient', 'compartment'].includes(p.name)), []);
     // Outside the allow-list: told so, with no actions (its requests get 403).
     const outside = JSON.parse((await whoami(await tokenFor(issuer, { roles: ['admin'], oid: OTHER_OID }))).text) as typeof admin;
@@ -581,7 +582,7 @@ describe('security configuration and startup', () => {
       const file = join(dir, 'roles.json');
       writeFileSync(file, JSON.stringify({ roles: [{ name: 'nurse', actions: ['read', 'fly'], resourceTypes: ['Patient', 'Patients'] }, { name: 'nurse', actions: ['read'] }] }));
       await assert.rejects(startServer({ ...minimal, security: { enabled: true, authority: 'http://127.0.0.1:9', audience: 'x', rolesFile: file } }, {}), (e: Error) => {
-        assert.equal(e.message, `The roles file '${file}' is invalid: roles[0] ('nurse'): unknown action(s) fly (known: read, write, delete, hardDelete, export, reindex, *); roles[0] ('nurse'): unknown resource type(s) Patients; roles[1]: the role 'nurse' is defined twice.`);
+        assert.equal(e.message, `The roles file '${file}' is invalid: roles[0] ('nurse'): unknown action(s) fly (known: read, write, delete, hardDelete, export, reindex, subscribe, *); roles[0] ('nurse'): unknown resource type(s) Patients; roles[1]: the role 'nurse' is defined twice.`);
         return true;
       });
       writeFileSync(file, '{ not json');
@@ -692,5 +693,20 @@ describe('security building blocks', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("Subscriptions are written with the action 'subscribe' (not 'write'), never by a caller kept to a patient's compartment", () => {
+    const roles = loadRoles(DEFAULT_CONFIG.security.rolesFile, () => true);
+    const policy = { roles, allowedObjectIds: [], smartScopes: true };
+    const writer = authorizerFor(policy, { roles: ['writer'], claims: {} });
+    writer({ interaction: 'read', resourceType: 'Subscription', id: '1' });
+    writer({ interaction: 'create', resourceType: 'Observation' });
+    for (const interaction of ['create', 'update', 'patch', 'delete', 'conditional-update', 'conditional-delete'] as const) {
+      assert.throws(() => writer({ interaction, resourceType: 'Subscription', id: '1' }), (e: Error & { status?: number }) => e.status === 403 && e.message === "The caller's roles do not allow the action 'subscribe' on Subscription.", interaction);
+    }
+    authorizerFor(policy, { roles: ['admin'], claims: {} })({ interaction: 'create', resourceType: 'Subscription' });
+    const limited = authorizerFor(policy, { roles: ['admin'], claims: {}, smartScopes: SmartScopes.fromToken('patient/*.cruds'), patient: 'p1' });
+    limited({ interaction: 'create', resourceType: 'Observation' });
+    assert.throws(() => limited({ interaction: 'create', resourceType: 'Subscription' }), (e: Error & { status?: number }) => e.status === 403 && /may not manage Subscriptions/.test(e.message));
   });
 });

@@ -1,11 +1,13 @@
 // Storage kind `postgres`: HESTIA_POSTGRES_PREPARED_STATEMENTS reaches the adapter (named prepared
 // statements by default; none when turned off, for poolers that do not track them); two servers on
-// one database share custom search parameters (searchParameterSyncSeconds).
+// one database share custom search parameters and Subscriptions (syncSeconds).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SqlStore } from '@hestia/persistence-postgres';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/index.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { openStorage } from '../src/storage.js';
 import { createTestDatabase, postgresAvailable } from '../../../test/support/postgres.js';
 
@@ -30,15 +32,34 @@ test('HESTIA_POSTGRES_PREPARED_STATEMENTS: reads run as named prepared statement
   }
 });
 
-test('two servers on one database: a SearchParameter created or deleted on one applies on the other within searchParameterSyncSeconds', { skip: unavailable }, async () => {
-  assert.equal(loadConfig({}).searchParameterSyncSeconds, 60);
-  assert.equal(loadConfig({ HESTIA_SEARCH_PARAMETER_SYNC_SECONDS: '0' }).searchParameterSyncSeconds, 0);
-  assert.throws(() => loadConfig({ HESTIA_SEARCH_PARAMETER_SYNC_SECONDS: '-1' }), /searchParameterSyncSeconds \(HESTIA_SEARCH_PARAMETER_SYNC_SECONDS\) must be a number of seconds, 0 or more/);
+/** An HTTP server that records the paths it is posted to. */
+async function startReceiver() {
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    req.resume().on('end', () => res.end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    paths,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+test('two servers on one database: a SearchParameter or a Subscription created (or deleted) on one applies on the other within syncSeconds', { skip: unavailable }, async () => {
+  assert.equal(loadConfig({}).syncSeconds, 60);
+  assert.equal(loadConfig({ HESTIA_SYNC_SECONDS: '0' }).syncSeconds, 0);
+  assert.throws(() => loadConfig({ HESTIA_SYNC_SECONDS: '-1' }), /syncSeconds \(HESTIA_SYNC_SECONDS\) must be a number of seconds, 0 or more/);
   const db = await createTestDatabase();
-  const common = { port: 0, host: '127.0.0.1', storage: { kind: 'postgres' as const, connectionString: db.url }, audit: { console: false }, export: { enabled: false }, searchParameterSyncSeconds: 0.2 };
+  const receiver = await startReceiver();
+  const common = { port: 0, host: '127.0.0.1', storage: { kind: 'postgres' as const, connectionString: db.url }, audit: { console: false }, export: { enabled: false }, syncSeconds: 0.2, subscriptions: { enabled: true } };
   const a = await startServer(common, {});
   const b = await startServer(common, {});
-  const quiet = await startServer({ ...common, searchParameterSyncSeconds: 0 }, {});
+  const quiet = await startServer({ ...common, syncSeconds: 0 }, {});
   const json = { 'content-type': 'application/fhir+json' };
   const known = async (url: string) => (await fetch(`${url}/Patient?sock-colour=red`, { headers: { prefer: 'handling=strict' } })).status === 200;
   /** Whether the server comes to know (or forget) the parameter within 3 s. */
@@ -60,8 +81,16 @@ test('two servers on one database: a SearchParameter created or deleted on one a
     assert.equal((await fetch(`${a.url}/SearchParameter/${id}`, { method: 'DELETE' })).status, 204);
     assert.equal(await known(a.url), false);
     assert.equal(await within(b.url, false), false);
+    // A Subscription created on one server notifies of writes on the other once that one has synced.
+    const hook = await fetch(`${a.url}/Subscription`, { method: 'POST', headers: json, body: JSON.stringify({ resourceType: 'Subscription', status: 'requested', reason: 'r', criteria: 'Patient?family=Synced', channel: { type: 'rest-hook', endpoint: `${receiver.url}/synced` } }) });
+    assert.equal(hook.status, 201);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal((await fetch(`${b.url}/Patient`, { method: 'POST', headers: json, body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Synced' }] }) })).status, 201);
+    for (let i = 0; i < 50 && !receiver.paths.length; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(receiver.paths, ['/synced']);
   } finally {
     for (const s of [a, b, quiet]) await s.close();
+    await receiver.close();
     await db.drop();
   }
 });

@@ -1,7 +1,7 @@
 // What a route asks permission for: one action from the roles file and the resource types it touches.
 import { routeTypeSets, type Interaction, type Route } from '@hestia/core';
 
-export const ACTIONS = ['read', 'write', 'delete', 'hardDelete', 'export', 'reindex', '*'] as const;
+export const ACTIONS = ['read', 'write', 'delete', 'hardDelete', 'export', 'reindex', 'subscribe', '*'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** The action each interaction needs; null: no action of its own (a bundle: its entries are checked one by one). */
@@ -44,7 +44,9 @@ const OPERATION_ACTIONS: Record<string, Action> = {
 
 export function actionFor(route: Route): Action | null {
   if (route.interaction === 'operation') return OPERATION_ACTIONS[route.operation ?? ''] ?? '*';
-  return INTERACTION_ACTIONS[route.interaction];
+  const action = INTERACTION_ACTIONS[route.interaction];
+  // A Subscription sends what its criteria match to its endpoint, whatever its author may read.
+  return route.resourceType === 'Subscription' && (action === 'write' || action === 'delete') ? 'subscribe' : action;
 }
 
 /**

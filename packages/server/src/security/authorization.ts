@@ -31,6 +31,9 @@ export function authorizerFor(policy: AuthorizationPolicy, principal: Principal 
     }
     const refusal = policy.smartScopes ? principal.smartScopes?.refusal(route, principal.patient) : undefined;
     if (refusal) throw forbidden(refusal);
+    if (action === 'subscribe' && limitFor(policy, principal)) {
+      throw forbidden("A caller kept to one patient's compartment may not manage Subscriptions: their notifications would reach beyond it.");
+    }
   };
 }
 
