@@ -12,7 +12,12 @@ const BULK = 'http://hl7.org/fhir/uv/bulkdata';
 /** Canonical definitions of the system-level operations Hestia may offer (others get a urn of their own). */
 const OPERATION_DEFINITIONS: Record<string, string> = { export: `${BULK}/OperationDefinition/export` };
 /** Operations that run on a type or a resource only. */
-const TYPE_OPERATIONS = new Set(['validate', 'everything']);
+const TYPE_OPERATIONS = new Set(['validate', 'everything', 'expand', 'lookup', 'validate-code']);
+/** The terminology operations, on the types they run on (terminology-operations.ts). */
+const TERMINOLOGY: Record<string, [string, string][]> = {
+  ValueSet: [['expand', 'http://hl7.org/fhir/OperationDefinition/ValueSet-expand'], ['validate-code', 'http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code']],
+  CodeSystem: [['lookup', 'http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup'], ['validate-code', 'http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code']],
+};
 
 export function buildCapabilityStatement(engine: FhirEngine): Resource {
   const { defs, adapter, indexer, options } = engine;
@@ -67,6 +72,7 @@ export function buildCapabilityStatement(engine: FhirEngine): Resource {
     if (exports && r.type === 'Group') own.push({ name: 'export', definition: `${BULK}/OperationDefinition/group-export` });
     if (validates) own.push({ name: 'validate', definition: VALIDATE_DEFINITION });
     if (everything && r.type === 'Patient') own.push({ name: 'everything', definition: EVERYTHING_DEFINITION });
+    for (const [name, definition] of TERMINOLOGY[r.type] ?? []) if (names.includes(name)) own.push({ name, definition });
     if (own.length) Object.assign(r, { operation: own });
   }
   const system = [{ code: 'history-system' }, { code: 'search-system' }, { code: 'batch' }];

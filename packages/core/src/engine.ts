@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { definitions, type FhirDefinitions, type FhirVersionName } from './definitions.js';
 import { badRequest, conflict, FhirError, forbidden, gone, methodNotAllowed, notFound, outcome, preconditionFailed, toFhirError } from './errors.js';
 import { WriteBuffer } from './write-buffer.js';
+import { expandOperation, lookupOperation, validateCodeOperation } from './terminology-operations.js';
 import type { PersistenceAdapter, PersistenceSession, StoredVersion, WriteOp } from './persistence.js';
 import { Indexer } from './search/indexer.js';
 import { SearchParser } from './search/parse.js';
@@ -93,6 +94,8 @@ export interface ResourceChange {
 export type OperationHandler = (engine: FhirEngine, route: Route, req: FhirRequest, ctx: Ctx) => Promise<FhirResponse>;
 
 const MAX_INCLUDE_DEPTH = 3;
+/** Operations a caller kept to a compartment may run (they keep to it, or read no patient's data). */
+const LIMIT_FREE_OPERATIONS = new Set(['everything', 'expand', 'lookup', 'validate-code']);
 
 export class FhirEngine {
   readonly defs: FhirDefinitions;
@@ -104,7 +107,10 @@ export class FhirEngine {
   private readonly cursors: CursorCodec;
   private readonly onInternalError?: (err: unknown) => void;
   private capability?: Resource;
-  private readonly operations = new Map<string, OperationHandler>([['reindex', reindexOperation], ['validate', validateOperation], ['everything', everythingOperation]]);
+  private readonly operations = new Map<string, OperationHandler>([
+    ['reindex', reindexOperation], ['validate', validateOperation], ['everything', everythingOperation],
+    ['expand', expandOperation], ['lookup', lookupOperation], ['validate-code', validateCodeOperation],
+  ]);
   /** Codes of custom (stored) SearchParameters, by url. */
   readonly customParams = new Map<string, SearchParamDef>();
   /** The stored SearchParameters applied, by id: the version applied and its url. */
@@ -226,8 +232,9 @@ export class FhirEngine {
       case 'operation': {
         const op = this.operations.get(route.operation!);
         if (!op) throw notFound(`Unknown operation '$${route.operation}'.`);
-        // ($validate of a body reads nothing stored, $everything keeps to its patient's compartment; other operations do not apply a limit)
-        if (ctx.limit && !(route.operation === 'validate' && !route.id) && route.operation !== 'everything') throw forbidden(`${limitText(ctx.limit)}: $${route.operation} is not available.`);
+        // ($validate of a body reads nothing stored, $everything keeps to its patient's compartment, the
+        // terminology operations read ValueSets and CodeSystems only; other operations do not apply a limit)
+        if (ctx.limit && !(route.operation === 'validate' && !route.id) && !LIMIT_FREE_OPERATIONS.has(route.operation!)) throw forbidden(`${limitText(ctx.limit)}: $${route.operation} is not available.`);
         return op(this, route, req, ctx);
       }
     }

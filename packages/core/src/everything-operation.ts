@@ -13,25 +13,12 @@ import { badRequest, forbidden, methodNotAllowed, notFound } from './errors.js';
 import { dateTest } from './search/parse.js';
 import { dateRange } from './search/values.js';
 import type { FhirRequest, FhirResponse, Route } from './router.js';
-import type { Resource } from './types.js';
+import { operationInput, textInput } from './operation-input.js';
 import { memberReferences } from './compartment.js';
 import type { RangeTest, SearchExpr } from './search/expression.js';
 import type { StoredVersion } from './persistence.js';
 
 export const EVERYTHING_DEFINITION = 'http://hl7.org/fhir/OperationDefinition/Patient-everything';
-
-/** The operation's parameters, from the query string or a Parameters body (as search parameters: _since as _lastUpdated). */
-function inputOf(req: FhirRequest): Map<string, string> {
-  const out = new Map(req.query);
-  const body = req.body as Resource | undefined;
-  if (body?.resourceType === 'Parameters') {
-    for (const p of (body.parameter ?? []) as Record<string, unknown>[]) {
-      const value = Object.entries(p).find(([k]) => k.startsWith('value'))?.[1];
-      if (typeof p.name === 'string' && value !== undefined) out.set(p.name, String(value));
-    }
-  } else if (body !== undefined) throw badRequest('The body of $everything, when there is one, must be Parameters.', 'structure');
-  return out;
-}
 
 export async function everythingOperation(engine: FhirEngine, route: Route, req: FhirRequest, ctx: Ctx): Promise<FhirResponse> {
   const method = req.method.toUpperCase();
@@ -39,7 +26,8 @@ export async function everythingOperation(engine: FhirEngine, route: Route, req:
   if (route.resourceType !== 'Patient' || !route.id) throw badRequest('$everything runs on one patient: [base]/Patient/[id]/$everything.');
   const id = route.id;
   if (ctx.limit && ctx.limit.id !== id) throw forbidden(`This caller's access is limited to the compartment of ${ctx.limit.compartment}/${ctx.limit.id}: $everything of Patient/${id} is not available.`);
-  const input = inputOf(req);
+  const raw = operationInput(req, 'everything');
+  const input = new Map([...raw.keys()].map((k) => [k, textInput(raw, k)!]));
   const careDates = careDateFilter(input.get('start'), input.get('end'));
   const patient = await engine.session(ctx).read('Patient', id);
   if (!patient || patient.deleted) throw notFound(`Patient/${id} is not known.`);

@@ -48,7 +48,7 @@ export function permissionsFor(route: Route): ScopePermission[] | null {
     case 'delete': case 'conditional-delete': case 'hard-delete': return ['d'];
     case 'operation':
       switch (route.operation) {
-        case 'validate': case 'meta': return ['r'];
+        case 'validate': case 'meta': case 'expand': case 'lookup': case 'validate-code': return ['r'];
         case 'meta-add': case 'meta-delete': return ['u'];
         case 'export': case 'export-status': case 'export-cancel': case 'export-download': case 'everything': return ['r', 's'];
         default: return ['c', 'r', 'u', 'd', 's'];
