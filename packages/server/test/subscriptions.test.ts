@@ -118,6 +118,14 @@ describe('rest-hook Subscriptions', () => {
     assert.equal(received.filter((r) => r.path === '/fail').length, 2);
   });
 
+  test('past its end: turned off at its next match, nothing posted', async () => {
+    const sub = await post(srv, { ...subscription('Patient?family=Ended', { endpoint: `${hooks}/ended` }), end: '2020-01-01T00:00:00Z' });
+    await statusOf(srv, sub.id, 'active');
+    await post(srv, { resourceType: 'Patient', name: [{ family: 'Ended' }] });
+    await statusOf(srv, sub.id, 'off');
+    assert.equal(received.filter((r) => r.path === '/ended').length, 0);
+  });
+
   test('what cannot be delivered is set to error with the reason', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [subscription('Patient?family=x', { type: 'email', endpoint: 'mailto:someone@example.org' }), "Only rest-hook channels are delivered, not 'email'."],

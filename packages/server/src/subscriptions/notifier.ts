@@ -3,7 +3,8 @@
 // asks for it, else an empty body, with its channel headers. A Subscription that asks for `requested`
 // is set to `active` once it is read and found deliverable; one that cannot be delivered (another
 // channel, unusable criteria, an endpoint outside the allowed ones, or an endpoint that keeps failing
-// after the retries) is set to `error`, with the reason in Subscription.error.
+// after the retries) is set to `error`, with the reason in Subscription.error; one past its `end` is
+// set to `off` at its next match.
 // Notifications are held in this process's memory: one that has not been delivered when the
 // process stops is lost (at most once). Each Subscription's notifications go out one at a time, in
 // the order of the writes.
@@ -99,7 +100,14 @@ export class SubscriptionNotifier {
 
   private async notify(id: string, c: ResourceChange): Promise<void> {
     const hook = this.hooks.get(id);
-    if (!hook || (hook.end !== undefined && Date.now() > hook.end)) return;
+    if (!hook) return;
+    if (hook.end !== undefined && Date.now() > hook.end) {
+      // (past its end: the server turns it off)
+      this.hooks.delete(id);
+      const current = await this.engine.adapter.read('Subscription', id);
+      if (current && !current.deleted) await this.setStatus(current, 'off');
+      return;
+    }
     const match = await matchHook(this.engine, hook, c.resourceType, c.id);
     // (a later version may have been written meanwhile: only the one this change wrote is sent)
     if (!match || match.versionId !== c.versionId) return;
@@ -125,7 +133,7 @@ export class SubscriptionNotifier {
   }
 
   /** Sets a Subscription's status (and error), if it has not changed since `v`. */
-  private async setStatus(v: StoredVersion, status: 'active' | 'error', error?: string): Promise<void> {
+  private async setStatus(v: StoredVersion, status: 'active' | 'error' | 'off', error?: string): Promise<void> {
     const r = v.resource as Record<string, unknown>;
     if (r.status === status && r.error === error) return;
     const { error: _old, ...rest } = r;
