@@ -25,6 +25,7 @@ import { resolveTerminology } from './terminology.js';
 import { processBundle } from './bundles.js';
 import { validateOperation } from './validate-operation.js';
 import { everythingOperation } from './everything-operation.js';
+import { reindexOperation } from './reindex-operation.js';
 import { limitFilter, memberReferences, membership, narrows, withinLimit, type CompartmentLimit } from './compartment.js';
 import type { SearchParamDef } from './definitions.js';
 
@@ -862,47 +863,6 @@ export class FhirEngine {
   }
 }
 
-// ---- $reindex -----------------------------------------------------------------------------------
-
-/**
- * $reindex: recomputes index entries of current resources. With `_type` (or at type level) every
- * parameter of those types; otherwise the custom SearchParameters' parameters on their base types.
- */
-async function reindexOperation(engine: FhirEngine, route: Route, req: FhirRequest, ctx: Ctx): Promise<FhirResponse> {
-  if (req.method.toUpperCase() !== 'POST' && req.method.toUpperCase() !== 'GET') throw methodNotAllowed('$reindex takes GET or POST.');
-  if (route.id) throw badRequest('$reindex runs at system or type level.');
-  const listed = req.query.filter(([k]) => k === '_type').flatMap(([, v]) => v.split(',')).map((t) => t.trim()).filter(Boolean);
-  for (const t of listed) if (!engine.defs.isResourceType(t)) throw badRequest(`Unknown resource type '${t}' in _type.`);
-  let types = route.resourceType ? [route.resourceType] : listed;
-  let codes: string[] | undefined;
-  if (!types.length) {
-    const custom = [...engine.customParams.values()];
-    types = [...new Set(custom.flatMap((p) => (p.base.includes('Resource') || p.base.includes('DomainResource') ? [...engine.defs.resourceTypes] : p.base)))];
-    codes = [...new Set(custom.map((p) => p.code))];
-    codes = [...codes, ...codes.map((c) => `${c}:identifier`), ...codes.map((c) => `${c}:of-type`)];
-  }
-  const s = ctx.session ?? engine.adapter;
-  let count = 0;
-  for (const type of types) {
-    let after: unknown[] | undefined;
-    for (;;) {
-      const page = await s.search({ types: [type], sort: [], count: 200, total: 'none', include: [], revinclude: [], after });
-      const items = page.rows.map(({ version: v }) => {
-        const index = engine.indexer.extract(v.resource!);
-        return { resourceType: v.resourceType, id: v.id, index: codes ? index.filter((e) => codes!.includes(e.code)) : index };
-      });
-      if (items.length) await s.replaceIndex(items, codes);
-      count += items.length;
-      if (!page.hasMore) break;
-      after = page.rows[page.rows.length - 1].key;
-    }
-  }
-  return {
-    status: 200,
-    headers: {},
-    body: { resourceType: 'Parameters', parameter: [{ name: 'resourcesReindexed', valueInteger: count }, ...types.map((t) => ({ name: 'type', valueCode: t }))] },
-  };
-}
 
 // ---- helpers -----------------------------------------------------------------------------------
 

@@ -25,3 +25,4 @@ export * from './export.js';
 export * from './compartment.js';
 export * from './smart-scopes.js';
 export * from './subscriptions.js';
+export * from './reindex-operation.js';

@@ -48,7 +48,8 @@ export function createApp(opts: AppOptions): express.Express {
         baseUrl: requestBaseUrl(config, req),
         caller: callerKey(principalOf(req)),
       };
-      if (['POST', 'PUT', 'PATCH'].includes(req.method) && fhirReq.body === undefined && req.path !== '/') {
+      // (an operation, `…/$name`, may be POSTed without a body: it has no input parameters then)
+      if (['POST', 'PUT', 'PATCH'].includes(req.method) && fhirReq.body === undefined && req.path !== '/' && !(req.method === 'POST' && /\/\$[^/]+$/.test(req.path))) {
         throw new FhirError(400, 'structure', 'This request needs a body.');
       }
       // The routes of this request (and of each bundle entry) are kept in res.locals.routes for audit.

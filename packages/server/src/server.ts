@@ -7,8 +7,12 @@ import { openStorage } from './storage.js';
 import { callerKey, createSecurity, principalOf } from './security/index.js';
 import { createExport, type ExportService } from './export/index.js';
 import { SubscriptionNotifier } from './subscriptions/notifier.js';
+import { ReindexRunner, reindexStatusRoutes } from './reindex.js';
 import { appLogger, logInternalError } from './observability/logger.js';
 import { createObservability, METRICS_PATH, type ObservabilityLayer } from './observability/index.js';
+
+/** How often an idle server looks for reindex jobs to run. */
+const REINDEX_POLL_MS = 2000;
 
 export interface RunningServer {
   config: HestiaConfig;
@@ -54,6 +58,8 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     const bulkExport = await createExport(config, engine, adapter, { authorizerFor, callerOf: (req) => callerKey(principalOf(req)) });
     const notifier = config.subscriptions.enabled ? new SubscriptionNotifier(engine, config.subscriptions) : undefined;
     await notifier?.sync();
+    const reindexRunner = new ReindexRunner(engine, REINDEX_POLL_MS);
+    const reindexRoutes = reindexStatusRoutes(engine, engine.defs, { authorizerFor, callerOf: (req) => callerKey(principalOf(req)) });
     const app = createApp({
       engine,
       config,
@@ -62,6 +68,7 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
         security.routes(a);
         if (observability.protectedMetrics) a.get(METRICS_PATH, security.requireRole(config.observability.metrics.role), observability.protectedMetrics);
         bulkExport?.routes(a);
+        reindexRoutes(a);
       },
       authorizerFor,
       limitFor: security.limitFor,
@@ -77,6 +84,7 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     const stopSync = periodicSync(engine, notifier, config);
+    reindexRunner.start();
     return {
       config, engine, adapter, observability, bulkExport, server, url,
       async close() {
@@ -84,6 +92,7 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
         await new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections?.();
         await notifier?.close();
+        await reindexRunner.close();
         await bulkExport?.close();
         await security.close?.();
         await observability.close?.();

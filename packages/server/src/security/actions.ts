@@ -35,6 +35,9 @@ const OPERATION_ACTIONS: Record<string, Action> = {
   'export-cancel': 'export',
   'export-download': 'export',
   reindex: 'reindex',
+  // The status and cancel routes of a reindex job (reindex.ts).
+  'reindex-status': 'reindex',
+  'reindex-cancel': 'reindex',
   everything: 'read',
   validate: 'read',
   expand: 'read',
