@@ -11,8 +11,6 @@ import { FhirError, notFound, reindexPage, reindexResult, toFhirError, REINDEX_J
 import { sendResource } from './app.js';
 import { appLogger, logInternalError } from './observability/logger.js';
 
-/** A job not heard of for this long is taken over. */
-const STALE_MS = 60_000;
 
 export class ReindexRunner {
   readonly worker = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -22,7 +20,8 @@ export class ReindexRunner {
   /** Ticks run outside any request's context (a kick-off's correlation id must not stick to the job). */
   private readonly tickDetached = AsyncResource.bind(() => this.tick());
 
-  constructor(private readonly engine: FhirEngine, private readonly pollMs: number) {}
+  /** `staleMs`: a running job not heard of for this long is taken over (its server died). */
+  constructor(private readonly engine: FhirEngine, private readonly pollMs: number, private readonly staleMs = 60_000) {}
 
   start(): void {
     this.schedule(0);
@@ -44,7 +43,7 @@ export class ReindexRunner {
     this.current = (async () => {
       let found = true;
       try {
-        const job = await this.engine.adapter.jobs.claimJob(REINDEX_JOB, this.worker, new Date(Date.now() - STALE_MS).toISOString());
+        const job = await this.engine.adapter.jobs.claimJob(REINDEX_JOB, this.worker, new Date(Date.now() - this.staleMs).toISOString());
         found = !!job;
         if (job) await this.run(job);
       } catch (e) {

@@ -1,9 +1,13 @@
 // Asynchronous $reindex over HTTP on the embedded database: `Prefer: respond-async` answers 202 with
 // a status URL, a job runner reindexes page by page, the status answers 202 with the progress and
-// then 200 with the result; DELETE cancels; without the header $reindex answers at once.
+// then 200 with the result; DELETE cancels; without the header $reindex answers at once. A job whose
+// server died is taken over by another runner and resumed from its last saved page.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type RunningServer } from '../src/index.js';
+import { FhirEngine, reindexPage, REINDEX_JOB, type ReindexJobData } from '@hestia/core';
+import { loadConfig, startServer, type RunningServer } from '../src/index.js';
+import { openStorage } from '../src/storage.js';
+import { ReindexRunner } from '../src/reindex.js';
 import { actionFor } from '../src/security/actions.js';
 
 const EXT = 'http://hestia.test/StructureDefinition/favourite-colour';
@@ -63,4 +67,37 @@ describe('asynchronous $reindex', () => {
     assert.equal(actionFor({ interaction: 'operation', operation: 'reindex-status' }), 'reindex');
     assert.equal(actionFor({ interaction: 'operation', operation: 'reindex-cancel' }), 'reindex');
   });
+});
+
+test('a job left running by a dead server is taken over and resumed from its last saved page', async () => {
+  const adapter = await openStorage(loadConfig({}, { storage: { kind: 'embedded', dataDir: 'memory://' } }));
+  const engine = new FhirEngine({ adapter });
+  await engine.init();
+  const runner = new ReindexRunner(engine, 20, 0);
+  try {
+    const entry = Array.from({ length: PATIENTS }, () => ({ resource: { resourceType: 'Patient', extension: [{ url: EXT, valueString: 'teal' }] }, request: { method: 'POST', url: 'Patient' } }));
+    assert.equal((await engine.handle({ method: 'POST', path: '', query: [], headers: {}, body: { resourceType: 'Bundle', type: 'transaction', entry }, baseUrl: 'http://h' })).status, 200);
+    const kickoff = await engine.handle({ method: 'POST', path: 'Patient/$reindex', query: [], headers: { prefer: 'respond-async' }, baseUrl: 'http://h' });
+    const id = String(kickoff.headers['Content-Location']).split('/').pop()!;
+    // A server claims it, saves its first page, and dies.
+    const claimed = (await adapter.jobs.claimJob(REINDEX_JOB, 'dead-server', new Date(0).toISOString()))!;
+    assert.equal(claimed.id, id);
+    const data = claimed.data as unknown as ReindexJobData;
+    const first = await reindexPage(engine, adapter, data.plan, data.progress);
+    assert.equal(first.count, 200);
+    assert.ok(await adapter.jobs.updateJob(id, claimed.version, { data: { ...claimed.data, progress: first }, heartbeat: true }));
+    runner.start();
+    let job = await adapter.jobs.getJob(id);
+    for (let i = 0; i < 200 && job?.status !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      job = await adapter.jobs.getJob(id);
+    }
+    assert.equal(job?.status, 'completed');
+    assert.equal(job.worker, runner.worker);
+    // 450, not 650: the 200 the dead server did are not done again.
+    assert.equal((job.data as unknown as ReindexJobData).progress.count, PATIENTS);
+  } finally {
+    await runner.close();
+    await adapter.close();
+  }
 });
