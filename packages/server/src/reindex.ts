@@ -61,9 +61,10 @@ export class ReindexRunner {
     appLogger.info('Reindex job started.', { job: job.id, types: data.plan.types.length });
     let progress = data.progress;
     try {
-      while (job && !progress.done && !this.closed) {
-        progress = await reindexPage(this.engine, this.engine.adapter, data.plan, progress);
+      while (job && !this.closed) {
+        if (!progress.done) progress = await reindexPage(this.engine, this.engine.adapter, data.plan, progress);
         job = await jobs.updateJob(job.id, job.version, { data: { ...job.data, progress }, heartbeat: true, ...(progress.done ? { status: 'completed' as const } : {}) });
+        if (progress.done) break;
       }
       // (undefined: cancelled or taken over; closed: another server, or this one restarted, goes on from the last page)
       if (job && progress.done) appLogger.info('Reindex job completed.', { job: job.id, resources: progress.count });

@@ -96,6 +96,16 @@ test('a job left running by a dead server is taken over and resumed from its las
     assert.equal(job.worker, runner.worker);
     // 450, not 650: the 200 the dead server did are not done again.
     assert.equal((job.data as unknown as ReindexJobData).progress.count, PATIENTS);
+    // Nothing to do (no custom parameters): completed at once, with 0.
+    const empty = await engine.handle({ method: 'POST', path: '$reindex', query: [], headers: { prefer: 'respond-async' }, baseUrl: 'http://h' });
+    const emptyId = String(empty.headers['Content-Location']).split('/').pop()!;
+    let done = await adapter.jobs.getJob(emptyId);
+    for (let i = 0; i < 200 && done?.status !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      done = await adapter.jobs.getJob(emptyId);
+    }
+    assert.equal(done?.status, 'completed');
+    assert.equal((done.data as unknown as ReindexJobData).progress.count, 0);
   } finally {
     await runner.close();
     await adapter.close();
