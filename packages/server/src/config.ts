@@ -348,7 +348,7 @@ export function validateConfig(cfg: HestiaConfig): void {
   const sub = cfg.subscriptions;
   if (!(sub.timeoutSeconds > 0)) problems.push(`subscriptions.timeoutSeconds (HESTIA_SUBSCRIPTIONS_TIMEOUT_SECONDS) must be a positive number of seconds, not '${sub.timeoutSeconds}'`);
   if (!(Number.isInteger(sub.retries) && sub.retries >= 0)) problems.push(`subscriptions.retries (HESTIA_SUBSCRIPTIONS_RETRIES) must be a whole number, 0 or more, not '${sub.retries}'`);
-  for (const e of sub.endpoints) if (!/^https?:\/\/[^/]+/i.test(e)) problems.push(`subscriptions.endpoints (HESTIA_SUBSCRIPTIONS_ENDPOINTS): '${e}' is not an http(s) URL prefix`);
+  for (const e of sub.endpoints) if (!URL.canParse(e) || !/^https?:$/.test(new URL(e).protocol)) problems.push(`subscriptions.endpoints (HESTIA_SUBSCRIPTIONS_ENDPOINTS): '${e}' is not an http(s) URL prefix`);
   problems.push(...versioningProblems(cfg.versioning), ...securityProblems(cfg), ...corsProblems(cfg.cors), ...exportProblems(cfg.export));
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}.`);
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, startServer, type RunningServer } from '../src/index.js';
+import { endpointAllowed } from '../src/subscriptions/notifier.js';
 
 interface Received { path: string; headers: IncomingHttpHeaders; body: string }
 
@@ -158,5 +159,12 @@ describe('rest-hook Subscriptions', () => {
     assert.throws(() => loadConfig({ HESTIA_SUBSCRIPTIONS_RETRIES: '1.5' }), /subscriptions\.retries \(HESTIA_SUBSCRIPTIONS_RETRIES\) must be a whole number/);
     assert.throws(() => loadConfig({ HESTIA_SUBSCRIPTIONS_ENDPOINTS: 'ftp://x' }), /'ftp:\/\/x' is not an http\(s\) URL prefix/);
     assert.throws(() => loadConfig({ HESTIA_SUBSCRIPTIONS_TIMEOUT_SECONDS: '0' }), /subscriptions\.timeoutSeconds/);
+    // An allowed prefix lets in its own origin and paths below its path only.
+    assert.equal(endpointAllowed('https://a.example.org', 'https://a.example.org/hooks/1'), true);
+    assert.equal(endpointAllowed('https://a.example.org', 'https://a.example.org.evil.test/hooks'), false);
+    assert.equal(endpointAllowed('https://a.example.org', 'https://a.example.org:8443/hooks'), false);
+    assert.equal(endpointAllowed('https://a.example.org/hooks/', 'https://a.example.org/hooks/x'), true);
+    assert.equal(endpointAllowed('https://a.example.org/hooks/', 'https://a.example.org/other'), false);
+    assert.equal(endpointAllowed('https://a.example.org/', 'http://a.example.org/hooks'), false);
   });
 });

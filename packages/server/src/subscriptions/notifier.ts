@@ -12,6 +12,13 @@ import { FhirError, matchHook, restHookOf, type FhirEngine, type ResourceChange,
 import type { HestiaConfig } from '../config.js';
 import { appLogger } from '../observability/logger.js';
 
+/** Whether `endpoint` is under `prefix`: the same origin (so `https://a.example.org` does not let in `https://a.example.org.evil.test`), and a path below the prefix's. */
+export function endpointAllowed(prefix: string, endpoint: string): boolean {
+  const p = new URL(prefix);
+  const e = new URL(endpoint);
+  return e.origin === p.origin && e.pathname.startsWith(p.pathname);
+}
+
 export class SubscriptionNotifier {
   private readonly hooks = new Map<string, RestHook>();
   /** The last notification queued per Subscription (its queue's tail). */
@@ -71,7 +78,7 @@ export class SubscriptionNotifier {
     let hook: RestHook | undefined;
     try {
       hook = restHookOf(this.engine, v);
-      if (hook && this.config.endpoints.length && !this.config.endpoints.some((prefix) => hook!.endpoint.startsWith(prefix))) {
+      if (hook && this.config.endpoints.length && !this.config.endpoints.some((prefix) => endpointAllowed(prefix, hook!.endpoint))) {
         throw new FhirError(400, 'forbidden', `The endpoint ${hook.endpoint} is not one this server may notify (subscriptions.endpoints).`);
       }
     } catch (e) {
