@@ -85,6 +85,7 @@ export async function startServer(overrides?: DeepPartial<HestiaConfig>, env: No
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
     const stopSync = periodicSync(engine, notifier, config);
     reindexRunner.start();
+    security.warmUp?.();
     return {
       config, engine, adapter, observability, bulkExport, server, url,
       async close() {

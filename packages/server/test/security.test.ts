@@ -644,6 +644,25 @@ describe('security building blocks', () => {
     assert.equal(await verifier.verify('a.b.c').catch((e: unknown) => e), first, 'the failure is remembered for a few seconds');
   });
 
+  test('a failed prefetch at startup is not held against the next request, which asks again at once', async () => {
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
+    const port = (dead.address() as { port: number }).port;
+    await new Promise<void>((r) => dead.close(() => r()));
+    const verifier = new OidcVerifier({ authority: `http://127.0.0.1:${port}`, audiences: ['x'], clockSkewSeconds: 60, jwksCooldownSeconds: 30 });
+    await assert.rejects(verifier.prefetch(), DiscoveryError);
+    // The authority comes up on that port: the next discovery reaches it without waiting.
+    const mock = new OAuth2Server();
+    await mock.issuer.keys.generate('RS256');
+    await mock.start(port, '127.0.0.1');
+    try {
+      const { metadata } = await verifier.discover();
+      assert.equal(typeof metadata.jwks_uri, 'string');
+    } finally {
+      await mock.stop();
+    }
+  });
+
   test('the principal: ids, client (appid, azp, client_id), name, roles from a claim or a nested path', () => {
     const p = principalFrom({ sub: 's', oid: 'o', iss: 'i', appid: 'app-v1', azp: 'app-v2', upn: 'u@example.org', roles: ['reader', 7, 'writer'] }, 'roles');
     assert.deepEqual({ ...p, claims: undefined }, { sub: 's', oid: 'o', iss: 'i', roles: ['reader', 'writer'], clientId: 'app-v1', name: 'u@example.org', smartScopes: undefined, patient: undefined, claims: undefined });

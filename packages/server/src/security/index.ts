@@ -28,6 +28,8 @@ export interface SecurityLayer {
   routes(app: Express): void;
   /** Middleware that lets through only authenticated callers whose token carries `role` (everyone when security is off). */
   requireRole(role: string): RequestHandler;
+  /** Starts fetching what requests will need (the authority's metadata), once the server is otherwise ready. */
+  warmUp?: () => void;
   close?: () => Promise<void>;
 }
 
@@ -51,9 +53,6 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
     clockSkewSeconds: s.clockSkewSeconds,
     jwksCooldownSeconds: s.jwksCooldownSeconds,
   });
-  // Fetch the authority's metadata now so that the first request does not wait for it; a failure is
-  // logged here and retried by the next request.
-  verifier.discover().catch((e: Error) => appLogger.error(e.message));
   const policy = { roles, allowedObjectIds: s.allowedObjectIds, smartScopes: s.smartScopes };
   return {
     middleware: [...middleware, bearerAuthentication(verifier, s.rolesClaim)],
@@ -68,5 +67,8 @@ export async function createSecurity(config: HestiaConfig): Promise<SecurityLaye
     requireRole: (role) => (req, _res, next) => {
       next(principalOf(req)?.roles.includes(role) ? undefined : forbidden(`This endpoint needs the role '${role}'.`));
     },
+    // (not while the storage opens: the embedded database's start blocks the event loop for seconds,
+    // which fails a connection in flight; a failure is logged and the next request tries again)
+    warmUp: () => void verifier.prefetch().catch((e: Error) => appLogger.warn(`${e.message} (at startup; the next request tries again)`)),
   };
 }

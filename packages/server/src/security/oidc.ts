@@ -49,6 +49,21 @@ export class OidcVerifier {
     return this.discovery!.result;
   }
 
+  /**
+   * Fetches the metadata ahead of the first request. A failure is not held against the requests that
+   * follow (the next one tries again at once): at startup the event loop may be too busy for a
+   * connection to complete in time.
+   */
+  async prefetch(): Promise<void> {
+    const entry = (this.discover(), this.discovery!);
+    try {
+      await entry.result;
+    } catch (e) {
+      if (this.discovery === entry) this.discovery = undefined;
+      throw e;
+    }
+  }
+
   /** The token's claims when it is valid; throws (jose's errors, or DiscoveryError) otherwise. */
   async verify(token: string): Promise<JWTPayload> {
     const { issuers, keys } = await this.discover();
