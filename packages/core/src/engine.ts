@@ -5,7 +5,7 @@ import { definitions, type FhirDefinitions, type FhirVersionName } from './defin
 import { badRequest, conflict, FhirError, forbidden, gone, methodNotAllowed, notFound, outcome, preconditionFailed, toFhirError } from './errors.js';
 import { WriteBuffer } from './write-buffer.js';
 import { expandOperation, lookupOperation, validateCodeOperation } from './terminology-operations.js';
-import type { PersistenceAdapter, PersistenceSession, StoredVersion, WriteOp } from './persistence.js';
+import { currentResources, type PersistenceAdapter, type PersistenceSession, type StoredVersion, type WriteOp } from './persistence.js';
 import { Indexer } from './search/indexer.js';
 import { SearchParser } from './search/parse.js';
 import type { SearchExpr, SearchQuery } from './search/expression.js';
@@ -263,21 +263,15 @@ export class FhirEngine {
   async syncSearchParameters(): Promise<boolean> {
     const stored = new Set<string>();
     let changed = false;
-    let after: unknown[] | undefined;
-    for (;;) {
-      const page = await this.adapter.search({ types: ['SearchParameter'], sort: [], count: 500, total: 'none', include: [], revinclude: [], after });
-      for (const { version } of page.rows) {
-        stored.add(version.id);
-        if (this.appliedParams.get(version.id)?.versionId === version.versionId) continue;
-        try {
-          this.registerSearchParameter(version.resource!);
-        } catch {
-          // A stored SearchParameter that this version cannot evaluate stays unregistered.
-        }
-        changed = true;
+    for await (const version of currentResources(this.adapter, 'SearchParameter')) {
+      stored.add(version.id);
+      if (this.appliedParams.get(version.id)?.versionId === version.versionId) continue;
+      try {
+        this.registerSearchParameter(version.resource!);
+      } catch {
+        // A stored SearchParameter that this version cannot evaluate stays unregistered.
       }
-      if (!page.hasMore) break;
-      after = page.rows[page.rows.length - 1].key;
+      changed = true;
     }
     for (const [id, applied] of this.appliedParams) {
       if (stored.has(id)) continue;

@@ -94,6 +94,17 @@ export interface PersistenceAdapter extends PersistenceSession {
   readonly jobs: JobStore;
 }
 
+/** Every current resource of `type`, page by page (for the few kept in memory: SearchParameters, Subscriptions). */
+export async function* currentResources(s: PersistenceSession, type: string): AsyncGenerator<StoredVersion> {
+  let after: unknown[] | undefined;
+  for (;;) {
+    const page = await s.search({ types: [type], sort: [], count: 500, total: 'none', include: [], revinclude: [], after });
+    for (const row of page.rows) yield row.version;
+    if (!page.hasMore) return;
+    after = page.rows[page.rows.length - 1].key;
+  }
+}
+
 /** Per-request options a host may pass to a storage that supports them. */
 export interface RequestScopeOptions {
   /** A weaker read consistency for this request, named as the storage names it (e.g. Cosmos DB's 'Eventual'). */

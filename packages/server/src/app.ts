@@ -6,6 +6,7 @@ import type { HestiaConfig } from './config.js';
 import { parseBody, parseQuery, responseFormat, serialize } from './formats.js';
 import { metered } from './metering.js';
 import { callerKey, principalOf } from './security/principal.js';
+import { logInternalError } from './observability/logger.js';
 
 export interface AppOptions {
   engine: FhirEngine;
@@ -93,6 +94,20 @@ function lowerHeaders(req: Request): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
+}
+
+/**
+ * The OperationOutcome of an error in a route of the server's own (JSON); an unexpected error is
+ * logged and answered as a bare 500. A response already under way is cut off instead.
+ */
+export function sendError(res: Response, e: unknown): void {
+  if (!(e instanceof FhirError)) logInternalError(e);
+  const fe = toFhirError(e);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.status(fe.status).type('application/fhir+json').send(JSON.stringify(fe.outcome));
 }
 
 /** A resource of the server's own (not the engine's) with status 200, in the format the request asks for; a FhirError (406) when it asks for none Hestia writes. */

@@ -6,10 +6,10 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { AsyncResource } from 'node:async_hooks';
-import type { Express, Request, Response } from 'express';
-import { FhirError, notFound, reindexPage, reindexResult, toFhirError, REINDEX_JOB, REINDEX_STATUS_PATH, type Authorizer, type FhirDefinitions, type FhirEngine, type JobRecord, type ReindexJobData } from '@hestia/core';
-import { sendResource } from './app.js';
-import { appLogger, logInternalError } from './observability/logger.js';
+import type { Express, Request } from 'express';
+import { FhirError, notFound, reindexPage, reindexResult, REINDEX_JOB, REINDEX_STATUS_PATH, type Authorizer, type FhirDefinitions, type FhirEngine, type JobRecord, type ReindexJobData } from '@hestia/core';
+import { sendError, sendResource } from './app.js';
+import { appLogger } from './observability/logger.js';
 
 
 export class ReindexRunner {
@@ -84,11 +84,6 @@ export function reindexStatusRoutes(engine: FhirEngine, defs: FhirDefinitions, d
     if (!job || job.kind !== REINDEX_JOB || job.owner !== deps.callerOf(req)) throw notFound(`There is no reindex job ${id}.`);
     return job;
   };
-  const fail = (res: Response, e: unknown) => {
-    if (!(e instanceof FhirError)) logInternalError(e);
-    const fe = toFhirError(e);
-    res.status(fe.status).type('application/fhir+json').send(JSON.stringify(fe.outcome));
-  };
   return (app) => {
     app.get(`/${REINDEX_STATUS_PATH}/:id`, async (req, res) => {
       try {
@@ -102,7 +97,7 @@ export function reindexStatusRoutes(engine: FhirEngine, defs: FhirDefinitions, d
         if (job.status === 'failed') throw new FhirError(500, 'exception', `The reindex failed: ${data.error ?? 'unknown error'}.`);
         sendResource(req, res, defs, reindexResult(data.plan, data.progress.count));
       } catch (e) {
-        fail(res, e);
+        sendError(res, e);
       }
     });
     app.delete(`/${REINDEX_STATUS_PATH}/:id`, async (req, res) => {
@@ -112,7 +107,7 @@ export function reindexStatusRoutes(engine: FhirEngine, defs: FhirDefinitions, d
         await engine.adapter.jobs.deleteJob(job.id);
         res.status(202).end();
       } catch (e) {
-        fail(res, e);
+        sendError(res, e);
       }
     });
   };

@@ -8,13 +8,12 @@ import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import knexFactory from 'knex';
-import winston from 'winston';
 import TransportStream from 'winston-transport';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { startServer, appLogger, type AuditRecord, type RunningServer } from '../src/index.js';
+import { startServer, type AuditRecord, type RunningServer } from '../src/index.js';
 import { createTestDatabase, postgresAvailable, PG_ADMIN_URL } from '../../../test/support/postgres.js';
+import { appLogDuring } from './support/app-log.js';
 
 const unavailable = await postgresAvailable();
 const LOCATION = 'test-region';
@@ -32,21 +31,6 @@ class MemoryTransport extends TransportStream {
     this.records.push(JSON.parse(String(info[Symbol.for('message')])) as AuditRecord);
     next();
   }
-}
-
-/** The application log lines written while `fn` runs. */
-async function appLogDuring(fn: () => Promise<void>): Promise<Record<string, unknown>[]> {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (d: Buffer) => (text += d.toString()));
-  const transport = new winston.transports.Stream({ stream });
-  appLogger.add(transport);
-  try {
-    await fn();
-  } finally {
-    appLogger.remove(transport);
-  }
-  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /**

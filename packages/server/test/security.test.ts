@@ -12,13 +12,14 @@ import { PassThrough } from 'node:stream';
 import winston from 'winston';
 import { generateKeyPair, SignJWT } from 'jose';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { startServer, loadConfig, appLogger, DEFAULT_CONFIG, type RunningServer } from '../src/index.js';
+import { startServer, loadConfig, DEFAULT_CONFIG, type RunningServer } from '../src/index.js';
 import { createSecurity } from '../src/security/index.js';
 import { acceptedIssuers, DiscoveryError, isTokenProblem, OidcVerifier } from '../src/security/oidc.js';
 import { principalFrom } from '../src/security/principal.js';
 import { loadRoles } from '../src/security/roles.js';
 import { authorizerFor } from '../src/security/authorization.js';
 import { bearerToken } from '../src/security/bearer.js';
+import { captureAppLog } from './support/app-log.js';
 import { SmartScopes } from '@hestia/core';
 
 const AUDIENCE = 'api://hestia-test';
@@ -34,14 +35,13 @@ const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stri
 const decodePart = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The application log while a test runs: every line appLogger writes. */
-function captureLog(): { lines: () => string[]; stop: () => void } {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (d: Buffer) => (text += d.toString()));
-  const transport = new winston.transports.Stream({ stream });
-  appLogger.add(transport);
-  return { lines: () => text.split('\n').filter((l) => l !== ''), stop: () => appLogger.remove(transport) };
+/** A local port nothing listens on (one a server just let go of). */
+async function closedPort(): Promise<number> {
+  const dead = createServer();
+  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
+  const port = (dead.address() as { port: number }).port;
+  await new Promise<void>((r) => dead.close(() => r()));
+  return port;
 }
 
 /**
@@ -123,7 +123,7 @@ describe('security over HTTP with a real OpenID Connect issuer', () => {
 
   /** A request with this token, refused with 401 invalid_token; returns the messages logged meanwhile (never holding the token). */
   async function refused(token: string): Promise<string[]> {
-    const log = captureLog();
+    const log = captureAppLog();
     try {
       await expectLoginFailure(await fetch(`${srv.url}/Patient`, { headers: { authorization: `Bearer ${token}` } }), INVALID_TOKEN);
     } finally {
@@ -609,7 +609,7 @@ describe('security configuration and startup', () => {
   });
 
   test('security disabled: a clear warning at startup, no authentication', async () => {
-    const log = captureLog();
+    const log = captureAppLog();
     try {
       const layer = await createSecurity(loadConfig({}, {}));
       assert.equal(layer.authorizerFor, undefined);
@@ -632,10 +632,7 @@ describe('security building blocks', () => {
   });
 
   test('an unreachable authority: a DiscoveryError (a server problem, not the token\'s), not retried at once', async () => {
-    const dead = createServer();
-    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
-    const port = (dead.address() as { port: number }).port;
-    await new Promise<void>((r) => dead.close(() => r()));
+    const port = await closedPort();
     const verifier = new OidcVerifier({ authority: `http://127.0.0.1:${port}`, audiences: ['x'], clockSkewSeconds: 60, jwksCooldownSeconds: 30 });
     const first = await verifier.verify('a.b.c').catch((e: unknown) => e);
     assert.ok(first instanceof DiscoveryError);
@@ -645,10 +642,7 @@ describe('security building blocks', () => {
   });
 
   test('a failed prefetch at startup is not held against the next request, which asks again at once', async () => {
-    const dead = createServer();
-    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
-    const port = (dead.address() as { port: number }).port;
-    await new Promise<void>((r) => dead.close(() => r()));
+    const port = await closedPort();
     const verifier = new OidcVerifier({ authority: `http://127.0.0.1:${port}`, audiences: ['x'], clockSkewSeconds: 60, jwksCooldownSeconds: 30 });
     await assert.rejects(verifier.prefetch(), DiscoveryError);
     // The authority comes up on that port: the next discovery reaches it without waiting.

@@ -5,10 +5,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
-import winston from 'winston';
 import { createHttpServer } from '@zeit/cosmosdb-server';
-import { appLogger, loadConfig, startServer, type RunningServer } from '../src/index.js';
+import { loadConfig, startServer, type RunningServer } from '../src/index.js';
+import { captureAppLog } from './support/app-log.js';
 
 const EVERY_STATEMENT = 0.001;
 const json = { 'content-type': 'application/fhir+json' };
@@ -17,18 +16,14 @@ interface SlowLine { message: string; level: string; correlationId?: string; dur
 
 /** The slow-statement lines of the application log written while `fn` runs, and every line's text. */
 async function slowLinesDuring(fn: () => Promise<void>): Promise<{ lines: SlowLine[]; text: string }> {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (d: Buffer) => (text += d.toString()));
-  const transport = new winston.transports.Stream({ stream });
-  appLogger.add(transport);
+  const log = captureAppLog();
   try {
     await fn();
   } finally {
-    appLogger.remove(transport);
+    log.stop();
   }
-  const lines = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as SlowLine).filter((l) => l.message === 'Slow database statement.');
-  return { lines, text };
+  const lines = log.lines().map((l) => JSON.parse(l) as SlowLine).filter((l) => l.message === 'Slow database statement.');
+  return { lines, text: log.text() };
 }
 
 /** A search for a family name: its response's correlation id. */

@@ -2,12 +2,13 @@
 // (DELETE), and file downloads. Each is authorized as an `export` operation of its own (so the
 // audit trail names it) and bound to the caller who started the job: anyone else gets 404.
 import { pipeline } from 'node:stream/promises';
-import type { Express, Request, Response } from 'express';
-import { FhirError, notFound, toFhirError, type Authorizer, type JobStore } from '@hestia/core';
+import type { Express, Request } from 'express';
+import { FhirError, notFound, type Authorizer, type JobStore } from '@hestia/core';
+import { sendError } from '../app.js';
 import type { ExportDestination } from './destination.js';
 import { STATUS_PATH } from './kickoff.js';
 import type { ExportJobData } from './runner.js';
-import { appLogger, logInternalError } from '../observability/logger.js';
+import { appLogger } from '../observability/logger.js';
 
 export interface StatusRouteDeps {
   jobs: JobStore;
@@ -18,16 +19,6 @@ export interface StatusRouteDeps {
   baseUrlOf: (req: Request) => string;
   /** Seconds a client should wait before polling again. */
   retryAfterSeconds: number;
-}
-
-function sendError(res: Response, e: unknown): void {
-  if (!(e instanceof FhirError)) logInternalError(e);
-  const fe = toFhirError(e);
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.status(fe.status).type('application/fhir+json').send(JSON.stringify(fe.outcome));
 }
 
 export function exportStatusRoutes(deps: StatusRouteDeps): (app: Express) => void {

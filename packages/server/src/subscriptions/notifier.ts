@@ -8,7 +8,7 @@
 // Notifications are held in this process's memory: one that has not been delivered when the
 // process stops is lost (at most once). Each Subscription's notifications go out one at a time, in
 // the order of the writes.
-import { FhirError, matchHook, restHookOf, type FhirEngine, type ResourceChange, type RestHook, type StoredVersion } from '@hestia/core';
+import { currentResources, FhirError, matchHook, restHookOf, type FhirEngine, type ResourceChange, type RestHook, type StoredVersion } from '@hestia/core';
 import type { HestiaConfig } from '../config.js';
 import { appLogger } from '../observability/logger.js';
 
@@ -33,15 +33,9 @@ export class SubscriptionNotifier {
   /** Reads every stored Subscription (at start, and to pick up those other servers changed). */
   async sync(): Promise<void> {
     const stored = new Set<string>();
-    let after: unknown[] | undefined;
-    for (;;) {
-      const page = await this.engine.adapter.search({ types: ['Subscription'], sort: [], count: 500, total: 'none', include: [], revinclude: [], after });
-      for (const { version } of page.rows) {
-        stored.add(version.id);
-        if (this.hooks.get(version.id)?.versionId !== version.versionId) await this.apply(version);
-      }
-      if (!page.hasMore) break;
-      after = page.rows[page.rows.length - 1].key;
+    for await (const version of currentResources(this.engine.adapter, 'Subscription')) {
+      stored.add(version.id);
+      if (this.hooks.get(version.id)?.versionId !== version.versionId) await this.apply(version);
     }
     for (const id of this.hooks.keys()) if (!stored.has(id)) this.hooks.delete(id);
   }
